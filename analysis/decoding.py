@@ -1,0 +1,48 @@
+"""Readouts of a spike code: filtered spike trains, least-squares decoders, coding error."""
+
+import numpy as np
+from scipy.signal import lfilter
+
+
+def spike_matrix(spike_i, spike_t, n, t_start, n_steps, dt):
+    """0/1 matrix (n_steps, n) of the spikes in the n_steps time steps starting at t_start."""
+    steps = np.rint((np.asarray(spike_t, dtype=float) - t_start) / dt).astype(np.int64)
+    keep = (steps >= 0) & (steps < n_steps)
+    o = np.zeros((n_steps, n))
+    np.add.at(o, (steps[keep], np.asarray(spike_i)[keep]), 1.0)
+    return o
+
+
+def leaky_filter(signal, dt, leak):
+    """Discrete leaky integration y_t = (1 - leak dt) y_(t-1) + s_t along axis 0, y_(-1) = 0."""
+    return lfilter([1.0], [1.0, -(1.0 - leak * dt)], np.asarray(signal, dtype=float), axis=0)
+
+
+def filtered_rates(spike_i, spike_t, n, t_start, n_steps, dt, leak):
+    """Filtered spike trains r (n_steps, n): r_t = (1 - leak dt) r_(t-1) + o_t."""
+    return leaky_filter(spike_matrix(spike_i, spike_t, n, t_start, n_steps, dt), dt, leak)
+
+
+def fit_decoder(rates, target):
+    """Least-squares decoder D (n, dims) with target ~ rates @ D (no intercept)."""
+    decoder, *_ = np.linalg.lstsq(np.asarray(rates), np.asarray(target), rcond=None)
+    return decoder
+
+
+def coding_error(target, estimate):
+    """sum_d var(x_d - xhat_d) / sum_d var(x_d): 0 for a perfect readout, ~1 for none."""
+    target = np.asarray(target, dtype=float)
+    estimate = np.asarray(estimate, dtype=float)
+    if target.shape != estimate.shape:
+        raise ValueError(f"shapes differ: {target.shape} vs {estimate.shape}")
+    denom = np.sum(np.var(target, axis=0))
+    if denom == 0:
+        raise ValueError("the target has zero variance")
+    return float(np.sum(np.var(target - estimate, axis=0)) / denom)
+
+
+def normalised_mse(target, estimate):
+    """mean |x - xhat|^2 / sum_d var(x_d): like coding_error but biases count too."""
+    target = np.asarray(target, dtype=float)
+    estimate = np.asarray(estimate, dtype=float)
+    return float(np.mean(np.sum((target - estimate) ** 2, axis=1)) / np.sum(np.var(target, axis=0)))

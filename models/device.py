@@ -1,0 +1,294 @@
+"""The one place that selects where a model runs.
+
+Targets
+-------
+``runtime``
+    Brian2's runtime device with Cython code generation.
+``cpp`` (default)
+    ``cpp_standalone``: the model is generated as a C++ project, compiled once and run.
+``cuda``
+    ``cuda_standalone`` from brian2cuda (installed separately, see README).
+
+A model drives a run through one :class:`Simulation`::
+
+    sim = Simulation("balanced-coding", target="cpp", seed=1, code_params={...})
+    sim.activate()                         # selects the device, seeds the RNG
+    G = NeuronGroup(...)                   # build the network
+    sim.set_values(G.v, v0)                # values that depend on the seed
+    net = sim.network(G, S, ...)
+    sim.run(net, 10 * second)              # any number of runs
+    sim.finish()                           # standalone: build (cached) and run
+
+Standalone projects are cached under ``$SPIKERULES_CACHE`` (default
+``~/.cache/spikerules``), one directory per (model, target, parameters that change the code,
+Brian2 version). Everything that depends only on the seed or on swept parameter values
+(initial weights, input arrays, the RNG seed, ``(shared, constant)`` parameters) is passed with
+``device.run(run_args=...)``, so a second run with another seed recompiles nothing. Each cache
+entry holds numbered *slots*; a process takes the first slot nobody holds (an exclusive file
+lock), so two runs in parallel never share a directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+TARGETS = ("runtime", "cpp", "cuda")
+TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
+
+
+class DeviceError(RuntimeError):
+    """A problem the user can fix (missing GPU, missing package): reported in one line."""
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SPIKERULES_CACHE", Path.home() / ".cache" / "spikerules"))
+
+
+def gpu_available() -> bool:
+    """True when ``nvidia-smi`` lists at least one GPU."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return False
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def nvcc_available() -> bool:
+    return shutil.which("nvcc") is not None
+
+
+def _configure_cuda(has_gpu: bool) -> None:
+    """Preferences that make brian2cuda 1.0a7 build with CUDA 13 (see shared/DESIGN.md)."""
+    from brian2 import prefs
+
+    cpp_args = [a for a in prefs.codegen.cpp.extra_compile_args_gcc if not a.startswith("-std=")]
+    prefs.codegen.cpp.extra_compile_args_gcc = cpp_args + ["-std=c++17"]
+    nvcc_args = list(prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc)
+    prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = [
+        a for a in nvcc_args if not a.startswith("-std=")
+    ] + ["-std=c++17"]
+    try:  # cuRAND headers and library from the nvidia-curand wheel, when installed
+        import nvidia  # namespace package of the NVIDIA wheels
+
+        for base in nvidia.__path__:
+            for sub in ("cu13", "curand"):
+                inc, lib = Path(base, sub, "include"), Path(base, sub, "lib")
+                if (inc / "curand.h").exists():
+                    prefs.codegen.cpp.include_dirs += [str(inc)]
+                    prefs.codegen.cpp.library_dirs += [str(lib)]
+                    prefs.codegen.cpp.runtime_library_dirs += [str(lib)]
+                    so = lib / "libcurand.so"
+                    if not so.exists():
+                        versioned = sorted(lib.glob("libcurand.so.*"))
+                        if versioned:
+                            try:
+                                so.symlink_to(versioned[-1].name)
+                            except OSError:
+                                pass
+    except ImportError:
+        pass
+    if not has_gpu:
+        prefs.devices.cuda_standalone.cuda_backend.detect_gpus = False
+        prefs.devices.cuda_standalone.cuda_backend.gpu_id = 0
+        prefs.devices.cuda_standalone.cuda_backend.compute_capability = 9.0
+
+
+@dataclass
+class Simulation:
+    """Selects the Brian2 device for one model run and carries its seed-dependent values.
+
+    Parameters
+    ----------
+    model : str
+        Model name (part of the cache key).
+    target : {"runtime", "cpp", "cuda"}
+    seed : int
+        Seed of Brian2's random number generator (noise in the equations).
+    code_params : dict
+        Everything that changes the generated code (sizes, dt, durations, schedules).
+    build_only : bool
+        Standalone targets: generate and compile the project, do not run it.
+    """
+
+    model: str
+    target: str = "cpp"
+    seed: int = 1
+    code_params: dict = field(default_factory=dict)
+    build_only: bool = False
+    timings: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.target not in TARGETS:
+            raise DeviceError(f"unknown device '{self.target}'; accepted: {TARGET_HELP}")
+        self._run_args = {}
+        self._seed_group = None
+        self._started = False
+        self._lock_file = None
+        self.directory: Path | None = None
+
+    @property
+    def standalone(self) -> bool:
+        return self.target != "runtime"
+
+    # -- set-up ---------------------------------------------------------------------------
+    def activate(self) -> None:
+        """Select and reset the Brian2 device; call before creating any Brian2 object."""
+        import brian2
+        from brian2 import prefs, set_device
+        from brian2.devices.device import reinit_devices
+
+        reinit_devices()
+        if self.target == "runtime":
+            set_device("runtime")
+            prefs.codegen.target = "cython"
+            brian2.seed(self.seed)
+        elif self.target == "cpp":
+            set_device("cpp_standalone", build_on_run=False)
+            prefs.devices.cpp_standalone.openmp_threads = 0
+        else:
+            try:
+                import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
+            except ImportError as exc:
+                raise DeviceError(
+                    "the cuda device needs brian2cuda: pip install --no-deps brian2cuda==1.0a7"
+                ) from exc
+            has_gpu = gpu_available()
+            if not has_gpu and not self.build_only:
+                raise DeviceError(
+                    "no GPU found (nvidia-smi lists none); use --set build_only=1 to generate "
+                    "and compile the CUDA project without running it"
+                )
+            if not nvcc_available():
+                raise DeviceError("the cuda device needs nvcc on the PATH (CUDA toolkit)")
+            set_device("cuda_standalone", build_on_run=False)
+            _configure_cuda(has_gpu)
+            brian2.seed(self.seed)  # brian2cuda seeds cuRAND in generated code
+        if self.target == "cpp":
+            # the seed is a run argument, so a new seed reuses the compiled project
+            self._seed_group = brian2.NeuronGroup(
+                1, "rng_seed : integer (shared, constant)", name="spikerules_seed"
+            )
+            self._run_args[self._seed_group.rng_seed] = np.array([self.seed])
+
+    def set_values(self, variable_view, values) -> None:
+        """Give a state variable (``G.v``, ``S.w``) seed-dependent initial values.
+
+        On standalone targets the values travel as ``run_args``; the generated code is the
+        same for every seed.
+        """
+        if self.target == "cpp":
+            self._run_args[variable_view] = np.asarray(values)
+        else:
+            variable_view[:] = values
+
+    def timed_array(self, values, dt, name):
+        """A ``TimedArray`` whose values may change with the seed without recompiling."""
+        from brian2 import TimedArray
+
+        if self.target == "cpp":
+            placeholder = TimedArray(np.zeros_like(values), dt=dt, name=name)
+            self._run_args[placeholder] = values
+            return placeholder
+        return TimedArray(values, dt=dt, name=name)
+
+    def network(self, *objects):
+        from brian2 import Network
+
+        net = Network(*objects)
+        if self._seed_group is not None:
+            net.add(self._seed_group)
+        return net
+
+    def run(self, net, duration, report=None, report_period=None, namespace=None) -> None:
+        """``net.run``; on C++ standalone the first call applies the run arguments and seed.
+
+        ``namespace`` holds the external names the equations use (TimedArrays, functions).
+        """
+        from brian2 import device, second
+
+        if self.target == "cpp" and not self._started:
+            device.apply_run_args()
+            seed_array = device.get_array_name(self._seed_group.variables["rng_seed"])
+            device.insert_code(
+                "main",
+                f"for (int _i=0; _i<1; _i++) "
+                f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
+            )
+        self._started = True
+        kwargs = {"namespace": namespace or {}}
+        if report is not None:
+            kwargs.update(report=report, report_period=report_period or 10 * second)
+        net.run(duration, **kwargs)
+
+    # -- build and run --------------------------------------------------------------------
+    def cache_key(self) -> str:
+        import brian2
+
+        blob = json.dumps(
+            {
+                "model": self.model,
+                "target": self.target,
+                "brian2": brian2.__version__,
+                "python": sys.version_info[:2],
+                "code": {k: str(v) for k, v in sorted(self.code_params.items())},
+                "seed": self.seed if self.target == "cuda" else None,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+    def _take_slot(self) -> Path:
+        entry = cache_root() / "standalone" / f"{self.model}-{self.target}-{self.cache_key()}"
+        entry.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            slot = entry / f"slot-{n}"
+            slot.mkdir(exist_ok=True)
+            fh = open(slot / ".lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                continue
+            self._lock_file = fh
+            return slot
+        raise DeviceError(f"no free build slot under {entry}")
+
+    def finish(self) -> None:
+        """Standalone: build (reusing the cached project) and run with the run arguments."""
+        if not self.standalone:
+            return
+        from brian2 import device
+
+        self.directory = self._take_slot()
+        t0 = time.perf_counter()
+        device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
+        self.timings["build_s"] = time.perf_counter() - t0
+        if self.build_only:
+            return
+        t0 = time.perf_counter()
+        device.run(
+            directory=str(self.directory),
+            results_directory="results",
+            with_output=True,
+            run_args=self._run_args,
+        )
+        self.timings["run_s"] = time.perf_counter() - t0
+
+    def release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
