@@ -1,0 +1,26 @@
+"""One module per paper figure; ``spikerules figures`` regenerates them all.
+
+Each figure module has ``make(out_dir, quick, device) -> list of written paths``: it runs the
+models it needs, draws a PNG and writes the numbers it shows to a ``metrics.json``.
+"""
+
+
+def _balanced_learning(**kwargs):
+    from figures.balanced_learning import make
+
+    return make(**kwargs)
+
+
+def _predictive_dynamics(**kwargs):
+    from figures.predictive_dynamics import make
+
+    return make(**kwargs)
+
+
+#: name -> (make function, description)
+FIGURES = {
+    "balanced-learning": (_balanced_learning,
+                          "learning an efficient balanced code (Brendel et al. 2020 Fig 2)"),
+    "predictive-dynamics": (_predictive_dynamics,
+                            "tracking a damped oscillator (Boerlin et al. 2013)"),
+}

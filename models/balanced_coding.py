@@ -28,11 +28,20 @@ from analysis.spikes import firing_rates, interval_cv, split_trains
 from analysis.weights import recurrent_weight_distance
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.device import Simulation
+from models.registry import ParameterError
 from models.result import RunResult
 from rules.balanced import feedforward_synapses, recurrent_synapses
 
 NAME = "balanced-coding"
 DESCRIPTION = "efficient balanced network learning its weights (Brendel et al. 2020, Fig 2)"
+
+#: overrides of ``spikerules run --quick`` (a smoke run of about a minute)
+QUICK = dict(duration=20 * second, decoder_duration=10 * second, test_duration=5 * second,
+             test_trials=4)
+
+#: metrics of the one-line summary
+SUMMARY = ("coding_error_initial", "coding_error_final", "weight_distance_initial",
+           "weight_distance_final", "rate_initial_hz", "rate_final_hz", "cv_isi_median")
 
 NEURON_EQUATIONS = (
     """
@@ -303,14 +312,14 @@ def run_balanced_coding(
     steps = lambda q: int(round(float(q / dt)))  # noqa: E731
     learn_steps = steps(duration)
     if learn_steps < 0:
-        raise ValueError("duration must not be negative")
+        raise ParameterError("duration must not be negative")
     if n_neurons < 2 or n_inputs < 1:
-        raise ValueError("need at least 2 neurons and 1 input")
+        raise ParameterError("need at least 2 neurons and 1 input")
     decoder_steps, test_steps = steps(decoder_duration), steps(test_duration)
     if decoder_steps < 2 or test_steps < 2 or test_trials < 1:
-        raise ValueError("decoder and test runs need at least 2 steps and 1 trial")
+        raise ParameterError("decoder and test runs need at least 2 steps and 1 trial")
     if learn and learn_steps < 1:
-        raise ValueError("learning needs a positive duration (or --set learn=0)")
+        raise ParameterError("learning needs a positive duration (or --set learn=0)")
 
     # --- everything that depends on the seed, drawn in NumPy ----------------------------
     rng = np.random.default_rng(seed)
@@ -407,6 +416,7 @@ def run_balanced_coding(
         if c in (0, n_ckpt - 1):
             tag = "initial" if c == 0 else "final"
             result.spikes[f"test_{tag}"] = (test_i, test_t)
+            result.traces[f"decoder_{tag}"] = decoder
             result.traces[f"cv_isi_{tag}"] = cv
     result.traces.update(curves, checkpoint_time=ckpt_t, t_trial=dt_s * np.arange(test_steps))
     result.weights.update(

@@ -191,7 +191,7 @@ class Simulation:
         same for every seed.
         """
         if self.target == "cpp":
-            self._run_args[variable_view] = np.asarray(values)
+            self._run_args[variable_view] = values  # keeps units: Brian2 checks them
         else:
             variable_view[:] = values
 

@@ -1,0 +1,53 @@
+"""Tracking a damped oscillator with fast and slow connections (Boerlin et al. 2013, Fig 4-like).
+
+Target and decoded trajectories, the command, a raster and the distribution of rates.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from analysis.io import write_json  # noqa: E402
+from figures import plotting  # noqa: E402
+from models.cli import run_model  # noqa: E402
+
+NAME = "predictive-dynamics"
+
+
+def make(out_dir, quick=False, device="cpp", seed=1):
+    out_dir = Path(out_dir) / NAME
+    result = run_model("predictive-dynamics", device=device, seed=seed, quick=quick)
+    result.write(out_dir / "run")
+    path = draw(result.traces, result.spikes["neurons"], out_dir / f"{NAME}.png",
+                title=f"predictive-dynamics, seed {seed}: tracking error "
+                f"{result.metrics['tracking_error']:.3g} ({device})")
+    write_json(out_dir / "metrics.json", result.metrics)
+    return [path, out_dir / "metrics.json"]
+
+
+def draw(traces, spikes, out, title=""):
+    t = traces["t"]
+    fig, axes = plt.subplots(4, 1, figsize=(10, 9), sharex=True,
+                             gridspec_kw=dict(height_ratios=[1, 2, 2, 0.8]))
+    for d in range(traces["command"].shape[1]):
+        axes[0].plot(t, traces["command"][:, d], lw=0.8)
+    axes[0].set_ylabel("command c (1/s)")
+    for d, color in enumerate(("tab:blue", "tab:orange")):
+        axes[1].plot(t, traces["x"][:, d], color=color, lw=2, alpha=0.45)
+        axes[1].plot(t, traces["xhat"][:, d], color=color, lw=0.8)
+    axes[1].set_ylabel("x (thick), x̂ (thin)")
+    spike_i, spike_t = spikes
+    plotting.raster(axes[2], spike_i, spike_t, start=t[0], stop=t[-1])
+    plotting.rate_trace(axes[3], spike_t, len(traces["rates_hz"]), t[0], t[-1] + t[1] - t[0],
+                        bin_size=0.02)
+    axes[3].set_xlabel("time (s)")
+    fig.suptitle(title)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out

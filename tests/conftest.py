@@ -1,0 +1,34 @@
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _agg_backend():
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    """One standalone cache for the whole session (compiled projects are reused)."""
+    path = os.environ.get("SPIKERULES_CACHE") or str(tmp_path_factory.mktemp("cache"))
+    os.environ["SPIKERULES_CACHE"] = path
+    return path
+
+
+def spikerules(*args, cache=None, check=True, timeout=1800):
+    """Run the command line in a fresh process (one standalone build per process)."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    if cache:
+        env["SPIKERULES_CACHE"] = str(cache)
+    exe = shutil.which("spikerules")
+    cmd = [exe] if exe else [sys.executable, "-m", "models.cli"]
+    proc = subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"spikerules {' '.join(map(str, args))} failed "
+                             f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
