@@ -55,6 +55,9 @@ def write_run(directory, *, params, metrics, spikes, arrays=None):
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run directory is not
     try:
         write_json(tmp / "params.json", params)
         write_json(tmp / "metrics.json", metrics)

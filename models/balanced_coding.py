@@ -358,15 +358,18 @@ def run_balanced_coding(
                                 raster_window=raster_window, progress=progress, **model)
         sim.release()
         timings.update({f"learn_{k}": v for k, v in sim.timings.items()})
-        if learned is None:
-            return _build_only_result(result)
-        snap_t, f_snaps, omega_snaps, spike_i, spike_t = learned
-        result.spikes["learning"] = (spike_i, spike_t)
         wanted = dt_s * np.asarray(checkpoint_steps(learn_steps, steps(first_checkpoint)))
-        pick = [int(np.argmin(np.abs(snap_t - w))) for w in wanted]
-        ckpt_t, f_ckpt, omega_ckpt = snap_t[pick], f_snaps[pick], omega_snaps[pick]
-        result.weights.update(snapshot_time=snap_t, F_snapshots=f_snaps,
-                              Omega_snapshots=omega_snaps)
+        if learned is None:  # build_only: compile the evaluation project for as many copies
+            ckpt_t = wanted
+            f_ckpt = np.repeat(f0[None], len(wanted), axis=0)
+            omega_ckpt = np.repeat(omega0[None], len(wanted), axis=0)
+        else:
+            snap_t, f_snaps, omega_snaps, spike_i, spike_t = learned
+            result.spikes["learning"] = (spike_i, spike_t)
+            pick = [int(np.argmin(np.abs(snap_t - w))) for w in wanted]
+            ckpt_t, f_ckpt, omega_ckpt = snap_t[pick], f_snaps[pick], omega_snaps[pick]
+            result.weights.update(snapshot_time=snap_t, F_snapshots=f_snaps,
+                                  Omega_snapshots=omega_snaps)
     else:
         ckpt_t, f_ckpt, omega_ckpt = np.zeros(1), f0[None], omega0[None]
 

@@ -83,7 +83,7 @@ def parse_quantity(text, *, like, name):
         unit_text = str(get_dimensions(like)) if not like.is_dimensionless else "1"
         example = f"{float(like)!r} * {like.get_best_unit()!s}".replace(" ", "")
         # '500ms', '2 s' and '1e-3 second' mean number * unit
-        match = re.fullmatch(r"([0-9.]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z_]\w*)", text)
+        match = re.fullmatch(r"([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z_]\w*)", text)
         expr = f"{match.group(1)}*{match.group(2)}" if match else text
         try:
             value = eval(expr, {"__builtins__": {}}, _unit_namespace())  # noqa: S307

@@ -17,8 +17,10 @@ FEEDFORWARD_HEBBIAN = "w_ff += plastic * eps_f * (alpha * x_pre - w_ff)"
 
 #: on_pre of neuron -> neuron synapses:
 #: Omega[:, k] -= eps_o (beta (V + mu r) + Omega[:, k] + mu e_k)
+#: (``autapse`` is 1 on the synapse of a neuron onto itself: brian2cuda's templates declare
+#: their own ``j``, so the rule cannot compare ``i == j``)
 RECURRENT_VOLTAGE = (
-    "w_rec -= plastic * eps_o * (beta * (v_post + mu * r_post) + w_rec + mu * int(i == j))"
+    "w_rec -= plastic * eps_o * (beta * (v_post + mu * r_post) + w_rec + mu * autapse)"
 )
 
 #: the spike's effect on the postsynaptic voltage (delivered on the next time step)
@@ -69,6 +71,7 @@ def recurrent_synapses(neurons, *, eps_o, beta, mu, copies=1, name="recurrent"):
         neurons,
         model="""
         w_rec : 1
+        autapse : 1 (constant)
         eps_o : 1 (shared, constant)
         beta : 1 (shared, constant)
         mu : 1 (shared, constant)
@@ -78,7 +81,8 @@ def recurrent_synapses(neurons, *, eps_o, beta, mu, copies=1, name="recurrent"):
         name=name,
     )
     n = len(neurons) // copies
-    _connect_blocks(syn, n, n, copies)
+    pre, post = _connect_blocks(syn, n, n, copies)
+    syn.autapse = (pre == post).astype(float)
     syn.transmit.when = "groups"
     syn.transmit.order = neurons.order + 1
     syn.eps_o = eps_o
@@ -94,4 +98,6 @@ def _connect_blocks(syn, n_pre, n_post, copies):
 
     c, ii, jj = np.meshgrid(np.arange(copies), np.arange(n_pre), np.arange(n_post),
                             indexing="ij")
-    syn.connect(i=(c * n_pre + ii).ravel(), j=(c * n_post + jj).ravel())
+    pre, post = (c * n_pre + ii).ravel(), (c * n_post + jj).ravel()
+    syn.connect(i=pre, j=post)
+    return pre, post

@@ -1,0 +1,49 @@
+"""CUDA target (marked cuda; never in the default run: compiling takes minutes).
+
+Without nvcc or brian2cuda the tests skip; without a GPU only the build is checked.
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import spikerules
+from models.device import gpu_available
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found"),
+    pytest.mark.skipif(importlib.util.find_spec("brian2cuda") is None,
+                       reason="brian2cuda not installed (pip install --no-deps brian2cuda==1.0a7)"),
+]
+
+SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
+         "--set", "test_trials=2"]
+
+
+def test_cuda_project_generates_and_compiles(tmp_path, cache_dir):
+    out = tmp_path / "run"
+    spikerules("run", "balanced-coding", "--device", "cuda", "--set", "build_only=1", *SHORT,
+               "--out", out, cache=cache_dir, timeout=3600)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["learn_build_s"] > 0 and metrics["evaluate_build_s"] > 0
+    binaries = [p for p in Path(cache_dir).rglob("main")
+                if p.is_file() and "-cuda-" in str(p) and os.access(p, os.X_OK)]
+    projects = {p.parent.parent.name.split("-cuda-")[0] for p in binaries}
+    assert {"balanced-coding-learn", "balanced-coding-evaluate"} <= projects
+
+
+@pytest.mark.skipif(not gpu_available(), reason="no GPU")
+def test_cuda_run_reaches_the_cpp_metrics(tmp_path, cache_dir):
+    for device in ("cpp", "cuda"):
+        spikerules("run", "balanced-coding", "--device", device, "--duration", "100s",
+                   "--out", tmp_path / device, cache=cache_dir, timeout=3600)
+    cpp = json.loads((tmp_path / "cpp" / "metrics.json").read_text())
+    cuda = json.loads((tmp_path / "cuda" / "metrics.json").read_text())
+    # different random streams (cuRAND): the same learning, not the same spikes
+    assert cuda["coding_error_final"] <= 1.5 * cpp["coding_error_final"]
+    assert cuda["weight_distance_final"] <= max(2 * cpp["weight_distance_final"], 0.03)

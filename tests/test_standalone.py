@@ -1,0 +1,76 @@
+"""The same model on the Cython runtime and on C++ standalone, and the build cache."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import spikerules
+from models.device import Simulation, cache_root
+
+BALANCED_SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
+                  "--set", "test_trials=2"]
+PREDICTIVE_SHORT = ["--duration", "0.3s", "--set", "n_neurons=40"]
+
+
+def _load(run):
+    with np.load(run / "spikes.npz") as sp:
+        spikes = {k: sp[k] for k in sp.files}
+    return spikes, json.loads((run / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("model, args", [("balanced-coding", BALANCED_SHORT),
+                                         ("predictive-dynamics", PREDICTIVE_SHORT)])
+def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir):
+    runs = {}
+    for device in ("runtime", "cpp"):
+        runs[device] = tmp_path / device
+        spikerules("run", model, "--device", device, "--seed", "4", *args, "--out",
+                   runs[device], cache=cache_dir)
+    spikes_rt, metrics_rt = _load(runs["runtime"])
+    spikes_cpp, metrics_cpp = _load(runs["cpp"])
+    assert spikes_rt.keys() == spikes_cpp.keys()
+    for key in spikes_rt:
+        np.testing.assert_array_equal(spikes_rt[key], spikes_cpp[key], err_msg=key)
+    assert sum(v.size for k, v in spikes_rt.items() if k.endswith("_i")) > 100
+    for key, value in metrics_rt.items():
+        if not key.endswith("_s") and value is not None:
+            assert metrics_cpp[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_new_seed_reuses_the_compiled_project(tmp_path, cache_dir):
+    """A second seed passes everything through run_args: no object file is recompiled."""
+    args = ["run", "predictive-dynamics", *PREDICTIVE_SHORT]
+    spikerules(*args, "--seed", "1", "--out", tmp_path / "a", cache=cache_dir)
+    objects = {p: p.stat().st_mtime_ns for p in Path(cache_dir).rglob("*.o")
+               if "predictive-dynamics" in str(p)}
+    assert objects
+    spikerules(*args, "--seed", "2", "--out", tmp_path / "b", cache=cache_dir)
+    after = {p: p.stat().st_mtime_ns for p in objects}
+    assert after == objects
+    spikes_a, _ = _load(tmp_path / "a")
+    spikes_b, _ = _load(tmp_path / "b")
+    assert not np.array_equal(spikes_a["neurons_t"], spikes_b["neurons_t"])
+
+
+def test_parallel_runs_never_share_a_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKERULES_CACHE", str(tmp_path))
+    first = Simulation("m", target="cpp", code_params={"n": 1})
+    second = Simulation("m", target="cpp", code_params={"n": 1})
+    other = Simulation("m", target="cpp", code_params={"n": 2})
+    a, b = first._take_slot(), second._take_slot()
+    assert a != b and a.parent == b.parent
+    assert other._take_slot().parent != a.parent  # code parameters are in the key
+    first.release()
+    assert Simulation("m", target="cpp", code_params={"n": 1})._take_slot() == a  # reused
+    assert str(cache_root()) == str(tmp_path)
+
+
+def test_predictive_dynamics_tracks_the_oscillator(tmp_path, cache_dir):
+    """Acceptance: the default run tracks the damped oscillator with error <= 0.05."""
+    spikerules("run", "predictive-dynamics", "--out", tmp_path / "pd", cache=cache_dir)
+    _, metrics = _load(tmp_path / "pd")
+    assert metrics["tracking_error"] <= 0.05
+    assert metrics["max_spikes_per_step"] == 1
+    assert 1 < metrics["rate_mean_hz"] < 50
