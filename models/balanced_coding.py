@@ -114,7 +114,6 @@ def checkpoint_steps(total_steps, first_steps):
     return steps
 
 
-
 def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns, cycle, dt,
                   lam, threshold, sigma_v, sigma_t, eps_o, eps_f, alpha, beta, mu):
     """Brian2 objects of ``copies`` independent networks (one for learning, many to evaluate).
@@ -176,9 +175,10 @@ def learn_weights(*, sim, f0, omega0, learn_input, duration, dt, first_checkpoin
     fine_dt, coarse_dt = first_checkpoint, 128 * first_checkpoint
     snaps = {}
     for label, clock_dt in (("fine", fine_dt), ("coarse", coarse_dt)):
+        clock = sim.clock(clock_dt, name=f"{label}_snapshot_clock")
         snaps[label] = (
-            StateMonitor(objs["ff"], "w_ff", record=True, dt=clock_dt, name=f"ff_{label}"),
-            StateMonitor(objs["rec"], "w_rec", record=True, dt=clock_dt, name=f"rec_{label}"),
+            StateMonitor(objs["ff"], "w_ff", record=True, clock=clock, name=f"ff_{label}"),
+            StateMonitor(objs["rec"], "w_rec", record=True, clock=clock, name=f"rec_{label}"),
         )
     spikes = SpikeMonitor(objs["neurons"], name="spikes")
     net = sim.network(*[o for k, o in objs.items() if k != "stimulus"],
@@ -237,8 +237,8 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
     objs["rec"].plastic = 0
     neurons = objs["neurons"]
     neurons.keep = np.repeat([1.0, 0.0], n_ckpt * n_neurons)
-    neurons.run_regularly("v = keep * v\nr = keep * r", dt=test_steps * dt, when="start",
-                          name="trial_reset")
+    neurons.run_regularly("v = keep * v\nr = keep * r", when="start", name="trial_reset",
+                          clock=sim.clock(test_steps * dt, name="trial_clock"))
     spikes = SpikeMonitor(neurons, name="spikes")
     net = sim.network(*[o for k, o in objs.items() if k != "stimulus"], spikes)
     sim.run(net, n_steps * dt, namespace={"stimulus": objs["stimulus"]})
@@ -352,11 +352,10 @@ def run_balanced_coding(
                          code_params=dict(sizes, duration=duration, cycle=cycle_steps,
                                           first_checkpoint=first_checkpoint,
                                           raster_window=raster_window, progress=progress))
-        sim.activate()
-        learned = learn_weights(sim=sim, f0=f0, omega0=omega0, learn_input=learn_input,
-                                duration=duration, dt=dt, first_checkpoint=first_checkpoint,
-                                raster_window=raster_window, progress=progress, **model)
-        sim.release()
+        with sim:
+            learned = learn_weights(sim=sim, f0=f0, omega0=omega0, learn_input=learn_input,
+                                    duration=duration, dt=dt, first_checkpoint=first_checkpoint,
+                                    raster_window=raster_window, progress=progress, **model)
         timings.update({f"learn_{k}": v for k, v in sim.timings.items()})
         wanted = dt_s * np.asarray(checkpoint_steps(learn_steps, steps(first_checkpoint)))
         if learned is None:  # build_only: compile the evaluation project for as many copies
@@ -377,11 +376,10 @@ def run_balanced_coding(
     sim = Simulation(NAME + "-evaluate", target=device, seed=seed + 1, build_only=build_only,
                      code_params=dict(sizes, checkpoints=len(ckpt_t), decoder=decoder_steps,
                                       test=test_steps, trials=test_trials))
-    sim.activate()
-    evaluated = evaluate_weights(sim=sim, f=f_ckpt, omega=omega_ckpt,
-                                 decoder_input=decoder_input, test_input=test_input,
-                                 test_steps=test_steps, dt=dt, **model)
-    sim.release()
+    with sim:
+        evaluated = evaluate_weights(sim=sim, f=f_ckpt, omega=omega_ckpt,
+                                     decoder_input=decoder_input, test_input=test_input,
+                                     test_steps=test_steps, dt=dt, **model)
     timings.update({f"evaluate_{k}": v for k, v in sim.timings.items()})
     if evaluated is None:
         return _build_only_result(result)

@@ -97,7 +97,9 @@ def cmd_run(args):
     result.metrics["wall_s"] = wall
     result.write(out, extra_params={"brian2_version": brian2.__version__,
                                     "command": " ".join(sys.argv[1:])})
-    parts = [f"{k} {_fmt(result.metrics[k])}" for k in module.SUMMARY if k in result.metrics]
+    keys = [k for k in module.SUMMARY if k in result.metrics]
+    keys = keys or [k for k in result.metrics if k.endswith("build_s")]  # build_only runs
+    parts = [f"{k} {_fmt(result.metrics[k])}" for k in keys]
     print(f"{args.model} [{args.device}, seed {args.seed}, {wall:.1f} s]: "
           + ", ".join(parts) + f" -> {out}")
     return 0

@@ -11,13 +11,12 @@ Targets
 
 A model drives a run through one :class:`Simulation`::
 
-    sim = Simulation("balanced-coding", target="cpp", seed=1, code_params={...})
-    sim.activate()                         # selects the device, seeds the RNG
-    G = NeuronGroup(...)                   # build the network
-    sim.set_values(G.v, v0)                # values that depend on the seed
-    net = sim.network(G, S, ...)
-    sim.run(net, 10 * second)              # any number of runs
-    sim.finish()                           # standalone: build (cached) and run
+    with Simulation("balanced-coding", target="cpp", seed=1, code_params={...}) as sim:
+        G = NeuronGroup(...)               # build the network (the device is selected)
+        sim.set_values(G.v, v0)            # values that depend on the seed
+        net = sim.network(G, S, ...)
+        sim.run(net, 10 * second)          # a few runs: each one generates new code objects
+        sim.finish()                       # standalone: build (cached) and run
 
 Standalone projects are cached under ``$SPIKERULES_CACHE`` (default
 ``~/.cache/spikerules``), one directory per (model, target, parameters that change the code,
@@ -38,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +107,31 @@ def _configure_cuda(has_gpu: bool) -> None:
         prefs.devices.cuda_standalone.cuda_backend.compute_capability = 9.0
 
 
+def _stable_clock_class():
+    from brian2 import Clock
+
+    class StableClock(Clock):
+        """A ``Clock`` whose hash depends on its name only.
+
+        Brian2 keeps a network's clocks in a set and writes their start times into the
+        standalone ``main.cpp`` in set order. With Brian2's identity hashes that order changes
+        from process to process, so ``main.cpp`` changes and make recompiles it on every run
+        (about 8 s). Name hashes make the generated code identical, and a rerun compiles nothing.
+        """
+
+        # Brian2 honours only properties in the class's own __dict__ when attributes are set
+        dt = Clock.dt
+        dt_ = Clock.dt_
+
+        def __hash__(self):
+            # Brian2's instance tracking hashes the object in __new__, before it has a name
+            # (its weak reference keeps that first hash, so the switch below is safe)
+            name = self.__dict__.get("_name")
+            return zlib.crc32(name.encode()) if name else object.__hash__(self)
+
+    return StableClock
+
+
 @dataclass
 class Simulation:
     """Selects the Brian2 device for one model run and carries its seed-dependent values.
@@ -152,6 +177,7 @@ class Simulation:
         from brian2.devices.device import reinit_devices
 
         reinit_devices()
+        self._clock_class = _stable_clock_class()
         if self.target == "runtime":
             set_device("runtime")
             prefs.codegen.target = "cython"
@@ -177,12 +203,23 @@ class Simulation:
             set_device("cuda_standalone", build_on_run=False)
             _configure_cuda(has_gpu)
             brian2.seed(self.seed)  # brian2cuda seeds cuRAND in generated code
+        from brian2 import ms
+        from brian2.devices.device import get_device
+
+        # every object created from now on uses this clock unless it names another one;
+        # the device's own clock is kept alive: its variables stay in Brian2's array cache
+        self._device_clock = get_device().defaultclock
+        get_device().defaultclock = self._clock_class(dt=0.1 * ms, name="spikerules_clock")
         if self.target == "cpp":
             # the seed is a run argument, so a new seed reuses the compiled project
             self._seed_group = brian2.NeuronGroup(
                 1, "rng_seed : integer (shared, constant)", name="spikerules_seed"
             )
             self._run_args[self._seed_group.rng_seed] = np.array([self.seed])
+
+    def clock(self, dt, name):
+        """A clock for objects that run less often than the time step (monitors)."""
+        return self._clock_class(dt=dt, name=name)
 
     def set_values(self, variable_view, values) -> None:
         """Give a state variable (``G.v``, ``S.w``) seed-dependent initial values.
@@ -289,6 +326,15 @@ class Simulation:
         self.timings["run_s"] = time.perf_counter() - t0
 
     def release(self) -> None:
+        """Give the build slot back (the compiled project stays in the cache)."""
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+    def __enter__(self):
+        self.activate()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False

@@ -140,35 +140,37 @@ def run_predictive_dynamics(
     sim = Simulation(NAME, target=device, seed=seed, build_only=build_only,
                      code_params=dict(n_neurons=n_neurons, dims=dims, dt=dt,
                                       duration=duration))
-    sim.activate()
-    defaultclock.dt = dt
-    command = sim.timed_array(command_values * Hz, dt=dt, name="command")
-    cmd = NeuronGroup(dims, COMMAND_EQUATIONS, name="command_units")
-    neurons = NeuronGroup(n_neurons, NEURON_EQUATIONS, threshold=THRESHOLD, reset="r += 1",
-                          method="euler", name="neurons")
-    neurons.lam_v = lam_v
-    neurons.lam_d = lam_d
-    neurons.sigma_v = sigma_v
-    arbitration = one_spike_per_step(neurons, score_expression="v - threshold")
-    to_neurons = Synapses(cmd, neurons, "w : 1\nI_command_post = w * c_pre : 1/second (summed)",
-                          name="command_synapses")
-    to_neurons.connect()
-    fast = Synapses(neurons, neurons, "w : 1", on_pre="v_post -= w", name="fast")
-    fast.connect()
-    slow = Synapses(neurons, neurons, "w : 1/second\nI_slow_post = w * r_pre : 1/second (summed)",
-                    name="slow")
-    slow.connect()
-    # synapse order of connect(): presynaptic index major
-    sim.set_values(neurons.threshold, thresholds)
-    sim.set_values(to_neurons.w, gamma.ravel())       # (d, n) <-> Gamma[d, n]
-    sim.set_values(fast.w, omega_f.T.ravel())         # (k, n) <-> Omega_f[n, k]
-    sim.set_values(slow.w, omega_s.T.ravel() * Hz)    # (k, n) <-> Omega_s[n, k]
-    spikes = SpikeMonitor(neurons, name="spikes")
-    net = sim.network(cmd, neurons, arbitration, to_neurons, fast, slow, spikes)
-    sim.run(net, n_steps * dt, namespace={"command": command},
-            report="text" if n_steps * dt_s >= 20 else None)
-    sim.finish()
-    sim.release()
+    with sim:
+        defaultclock.dt = dt
+        command = sim.timed_array(command_values * Hz, dt=dt, name="command")
+        cmd = NeuronGroup(dims, COMMAND_EQUATIONS, name="command_units")
+        neurons = NeuronGroup(n_neurons, NEURON_EQUATIONS, threshold=THRESHOLD, reset="r += 1",
+                              method="euler", name="neurons")
+        neurons.lam_v = lam_v
+        neurons.lam_d = lam_d
+        neurons.sigma_v = sigma_v
+        arbitration = one_spike_per_step(neurons, score_expression="v - threshold")
+        to_neurons = Synapses(cmd, neurons, "w : 1\nI_command_post = w * c_pre : 1/second (summed)",
+                              name="command_synapses")
+        to_neurons.connect()
+        fast = Synapses(neurons, neurons, "w : 1", on_pre="v_post -= w", name="fast")
+        fast.connect()
+        slow = Synapses(neurons, neurons, "w : 1/second\nI_slow_post = w * r_pre : 1/second (summed)",
+                        name="slow")
+        slow.connect()
+        # synapse order of connect(): presynaptic index major
+        sim.set_values(neurons.threshold, thresholds)
+        sim.set_values(to_neurons.w, gamma.ravel())       # (d, n) <-> Gamma[d, n]
+        sim.set_values(fast.w, omega_f.T.ravel())         # (k, n) <-> Omega_f[n, k]
+        sim.set_values(slow.w, omega_s.T.ravel() * Hz)    # (k, n) <-> Omega_s[n, k]
+        spikes = SpikeMonitor(neurons, name="spikes")
+        net = sim.network(cmd, neurons, arbitration, to_neurons, fast, slow, spikes)
+        sim.run(net, n_steps * dt, namespace={"command": command},
+                report="text" if n_steps * dt_s >= 20 else None)
+        sim.finish()
+        if not build_only:  # read while the slot is ours: results/ is reused by later runs
+            spike_i = np.asarray(spikes.i[:], dtype=np.int32)
+            spike_t = np.asarray(spikes.t[:] / second)
 
     params = dict(duration=duration, seed=seed, device=device, system=system,
                   n_neurons=n_neurons, dt=dt, lam_d=lam_d, lam_v=lam_v, mu=mu, nu=nu,
@@ -178,8 +180,6 @@ def run_predictive_dynamics(
     if build_only:
         result.metrics.update(sim.timings)
         return result
-    spike_i = np.asarray(spikes.i[:], dtype=np.int32)
-    spike_t = np.asarray(spikes.t[:] / second)
     r = filtered_rates(spike_i, spike_t, n_neurons, 0.0, n_steps, dt_s, lam_d_hz)
     xhat = r @ gamma.T
     x = simulate_target(a, command_values, dt_s)

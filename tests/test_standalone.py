@@ -39,19 +39,26 @@ def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir)
             assert metrics_cpp[key] == pytest.approx(value, rel=1e-9), key
 
 
-def test_new_seed_reuses_the_compiled_project(tmp_path, cache_dir):
-    """A second seed passes everything through run_args: no object file is recompiled."""
-    args = ["run", "predictive-dynamics", *PREDICTIVE_SHORT]
-    spikerules(*args, "--seed", "1", "--out", tmp_path / "a", cache=cache_dir)
+@pytest.mark.parametrize("model, args", [("balanced-coding", BALANCED_SHORT),
+                                         ("predictive-dynamics", PREDICTIVE_SHORT)])
+def test_new_seed_reuses_the_compiled_project(model, args, tmp_path, cache_dir):
+    """Other seeds pass everything through run_args: no object file is recompiled.
+
+    balanced-coding's learning project has three clocks: this also checks that the generated
+    main.cpp does not depend on the order of a set of clocks (models.device.StableClock).
+    """
+    spikerules("run", model, *args, "--seed", "1", "--out", tmp_path / "s1", cache=cache_dir)
     objects = {p: p.stat().st_mtime_ns for p in Path(cache_dir).rglob("*.o")
-               if "predictive-dynamics" in str(p)}
+               if f"{model}-" in str(p)}
     assert objects
-    spikerules(*args, "--seed", "2", "--out", tmp_path / "b", cache=cache_dir)
-    after = {p: p.stat().st_mtime_ns for p in objects}
-    assert after == objects
-    spikes_a, _ = _load(tmp_path / "a")
-    spikes_b, _ = _load(tmp_path / "b")
-    assert not np.array_equal(spikes_a["neurons_t"], spikes_b["neurons_t"])
+    for seed in (2, 3):
+        spikerules("run", model, *args, "--seed", seed, "--out", tmp_path / f"s{seed}",
+                   cache=cache_dir)
+        assert {p: p.stat().st_mtime_ns for p in objects} == objects, f"seed {seed} recompiled"
+    spikes_1, _ = _load(tmp_path / "s1")
+    spikes_2, _ = _load(tmp_path / "s2")
+    key = next(k for k in spikes_1 if k.endswith("_t"))
+    assert not np.array_equal(spikes_1[key], spikes_2[key])
 
 
 def test_parallel_runs_never_share_a_directory(tmp_path, monkeypatch):
