@@ -5,33 +5,23 @@ weights against the least-squares decoder and learned recurrent weights against 
 and decoded signals before and after learning; ISI CV distribution after learning.
 """
 
-from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from analysis.io import write_json  # noqa: E402
-from figures import plotting  # noqa: E402
-from models.cli import run_model  # noqa: E402
+from figures import plotting
+from figures.common import figure_from_run, save_figure
 
 NAME = "balanced-learning"
 
 
 def make(out_dir, quick=False, device="cpp", seed=1):
-    out_dir = Path(out_dir) / NAME
-    result = run_model("balanced-coding", device=device, seed=seed, quick=quick)
-    result.write(out_dir / "run")
-    path = draw(result.traces, result.weights, result.spikes, out_dir / f"{NAME}.png",
-                title=f"balanced-coding, seed {seed}, {result.metrics['learning_time_s']:g} s"
-                f" of learning ({device})")
-    write_json(out_dir / "metrics.json", result.metrics)
-    return [path, out_dir / "metrics.json"]
+    return figure_from_run(NAME, "balanced-coding", draw, out_dir=out_dir, quick=quick,
+                           device=device, seed=seed)
 
 
-def draw(traces, weights, spikes, out, title=""):
+def draw(result, out, title=""):
+    traces, weights, spikes = result.traces, result.weights, result.spikes
+    title += f": {result.metrics['learning_time_s']:g} s of learning"
     fig = plt.figure(figsize=(13, 10))
     grid = fig.add_gridspec(4, 4, hspace=0.55, wspace=0.45)
     t = traces["checkpoint_time"]
@@ -81,8 +71,4 @@ def draw(traces, weights, spikes, out, title=""):
         ax.set_title(f"signal (thick) and decoded (thin), {when} learning", fontsize=9)
         ax.set_xlabel("time (s)")
     fig.suptitle(title)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

@@ -3,33 +3,22 @@
 Target and decoded trajectories, the command, a raster and the distribution of rates.
 """
 
-from pathlib import Path
+import matplotlib.pyplot as plt
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from analysis.io import write_json  # noqa: E402
-from figures import plotting  # noqa: E402
-from models.cli import run_model  # noqa: E402
+from figures import plotting
+from figures.common import figure_from_run, save_figure
 
 NAME = "predictive-dynamics"
 
 
 def make(out_dir, quick=False, device="cpp", seed=1):
-    out_dir = Path(out_dir) / NAME
-    result = run_model("predictive-dynamics", device=device, seed=seed, quick=quick)
-    result.write(out_dir / "run")
-    path = draw(result.traces, result.spikes["neurons"], out_dir / f"{NAME}.png",
-                title=f"predictive-dynamics, seed {seed}: tracking error "
-                f"{result.metrics['tracking_error']:.3g} ({device})")
-    write_json(out_dir / "metrics.json", result.metrics)
-    return [path, out_dir / "metrics.json"]
+    return figure_from_run(NAME, "predictive-dynamics", draw, out_dir=out_dir, quick=quick,
+                           device=device, seed=seed)
 
 
-def draw(traces, spikes, out, title=""):
+def draw(result, out, title=""):
+    traces, spikes = result.traces, result.spikes["neurons"]
+    title += f": tracking error {result.metrics['tracking_error']:.3g}"
     t = traces["t"]
     fig, axes = plt.subplots(4, 1, figsize=(10, 9), sharex=True,
                              gridspec_kw=dict(height_ratios=[1, 2, 2, 0.8]))
@@ -46,8 +35,4 @@ def draw(traces, spikes, out, title=""):
                         bin_size=0.02)
     axes[3].set_xlabel("time (s)")
     fig.suptitle(title)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

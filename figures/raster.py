@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from analysis.io import load_spikes  # noqa: E402
 from figures import plotting  # noqa: E402
+from figures.common import save_figure  # noqa: E402
 from models.registry import ParameterError  # noqa: E402
 
 
@@ -47,10 +47,4 @@ def raster_figure(rundir, population=None, start=None, stop=None, out=None, wind
     ax_c = fig.add_subplot(grid[0, 1], sharey=ax_r)
     plotting.cv_per_neuron(ax_c, spike_i, spike_t, n, start, stop)
     ax_c.tick_params(labelleft=False)
-    out = Path(out) if out else rundir / f"raster-{population}.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    return save_figure(fig, Path(out) if out else rundir / f"raster-{population}.png", dpi=120)

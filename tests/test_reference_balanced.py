@@ -1,7 +1,6 @@
 """The Brian2 balanced-coding model against the NumPy reference of Algorithm 1."""
 
 import numpy as np
-import pytest
 from brian2 import ms, second
 
 from analysis.weights import recurrent_weight_distance
