@@ -207,9 +207,12 @@ class Simulation:
         from brian2.devices.device import get_device
 
         # every object created from now on uses this clock unless it names another one;
-        # the device's own clock is kept alive: its variables stay in Brian2's array cache
-        self._device_clock = get_device().defaultclock
-        get_device().defaultclock = self._clock_class(dt=0.1 * ms, name="spikerules_clock")
+        # the device's own clock is kept alive: its variables stay in Brian2's array cache.
+        # Not on cuda: brian2cuda's synapse templates name `defaultclock` in the generated code
+        # (and a cuda project is keyed by its seed anyway).
+        if self.target != "cuda":
+            self._device_clock = get_device().defaultclock
+            get_device().defaultclock = self._clock_class(dt=0.1 * ms, name="spikerules_clock")
         if self.target == "cpp":
             # the seed is a run argument, so a new seed reuses the compiled project
             self._seed_group = brian2.NeuronGroup(

@@ -62,8 +62,9 @@ def test_zero_learning_rate_keeps_weights():
 def test_learned_weights_match_reference_with_noise():
     """Noise on: different random streams, so compare what is learned after 30 s.
 
-    Tolerances: the weight distance ErrC of both falls from ~0.9 to below 0.35 and the two
-    agree within 0.1; the feedforward weights agree within 0.1 (relative Frobenius).
+    Measured (seeds as below): ErrC 0.895 -> 0.1075 (Brian2) and 0.1067 (NumPy); F differs by
+    0.07 % and the spike counts by 0.15 %. Tolerances, about 10x those: ErrC below 0.15 for both
+    and within 0.02 of each other, F within 1 %, spike counts within 2 %.
     """
     n_steps = 30_000
     f0, omega0, inputs = _setup(seed=7, n_steps=n_steps)
@@ -76,7 +77,7 @@ def test_learned_weights_match_reference_with_noise():
     d_b = recurrent_weight_distance(omega_b, f_b)
     d_r = recurrent_weight_distance(omega_r, f_r)
     assert d0 > 0.85
-    assert d_b < 0.35 and d_r < 0.35
-    assert abs(d_b - d_r) < 0.1
-    assert np.linalg.norm(f_b - f_r) / np.linalg.norm(f_r) < 0.1
-    assert abs(len(neurons_b) - len(neurons_r)) / len(neurons_r) < 0.1
+    assert d_b < 0.15 and d_r < 0.15
+    assert abs(d_b - d_r) < 0.02
+    assert np.linalg.norm(f_b - f_r) / np.linalg.norm(f_r) < 0.01
+    assert abs(len(neurons_b) - len(neurons_r)) / len(neurons_r) < 0.02
