@@ -30,6 +30,7 @@ lock), so two runs in parallel never share a directory.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -107,6 +108,7 @@ def _configure_cuda(has_gpu: bool) -> None:
         prefs.devices.cuda_standalone.cuda_backend.compute_capability = 9.0
 
 
+@functools.cache
 def _stable_clock_class():
     from brian2 import Clock
 
@@ -173,8 +175,8 @@ class Simulation:
     def activate(self) -> None:
         """Select and reset the Brian2 device; call before creating any Brian2 object."""
         import brian2
-        from brian2 import prefs, set_device
-        from brian2.devices.device import reinit_devices
+        from brian2 import ms, prefs, set_device
+        from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
         self._clock_class = _stable_clock_class()
@@ -203,9 +205,6 @@ class Simulation:
             set_device("cuda_standalone", build_on_run=False)
             _configure_cuda(has_gpu)
             brian2.seed(self.seed)  # brian2cuda seeds cuRAND in generated code
-        from brian2 import ms
-        from brian2.devices.device import get_device
-
         # every object created from now on uses this clock unless it names another one;
         # the device's own clock is kept alive: its variables stay in Brian2's array cache.
         # Not on cuda: brian2cuda's synapse templates name `defaultclock` in the generated code
