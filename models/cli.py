@@ -146,13 +146,14 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "figures": cmd_figures, "raster": 
 
 
 def main(argv=None):
+    from analysis.datasets import DataError
     from models.device import DeviceError
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (ParameterError, DeviceError) as exc:
+    except (ParameterError, DeviceError, DataError) as exc:
         print(f"spikerules: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,58 @@
+"""How well a feedback matrix Y matches the transpose of the forward weights W.
+
+``forward`` is W (n_out, n_in), as used in y = W x; ``feedback`` is Y (n_in, n_out), the matrix
+that carries errors backwards. Backprop has Y = W^T; random feedback gives about 90 degrees.
+"""
+
+import numpy as np
+
+
+def _pair(feedback, forward):
+    y = np.asarray(feedback, dtype=float)
+    w_t = np.asarray(forward, dtype=float).T
+    if y.shape != w_t.shape:
+        raise ValueError(f"feedback has shape {y.shape}, W^T has shape {w_t.shape}")
+    return y.ravel(), w_t.ravel()
+
+
+def angle_deg(feedback, forward):
+    """Angle between vec(Y) and vec(W^T) in degrees (0: aligned, 90: unrelated, 180: opposite)."""
+    y, w = _pair(feedback, forward)
+    norm = np.linalg.norm(y) * np.linalg.norm(w)
+    if norm == 0:
+        return np.nan
+    return float(np.degrees(np.arccos(np.clip(np.dot(y, w) / norm, -1.0, 1.0))))
+
+
+def sign_agreement(feedback, forward):
+    """Fraction of entries where Y and W^T have the same sign (random: about 0.5)."""
+    y, w = _pair(feedback, forward)
+    return float(np.mean(np.sign(y) == np.sign(w)))
+
+
+def pearson_r(feedback, forward):
+    """Pearson correlation between the entries of Y and of W^T."""
+    y, w = _pair(feedback, forward)
+    if np.std(y) == 0 or np.std(w) == 0:
+        return np.nan
+    return float(np.corrcoef(y, w)[0, 1])
+
+
+def alignment_course(feedbacks, forward):
+    """angle, sign agreement and Pearson r for a time series of feedback matrices.
+
+    ``feedbacks`` is (T, n_in, n_out); ``forward`` is one W or a matching (T, n_out, n_in).
+    Returns a dict of arrays of length T.
+    """
+    feedbacks = np.asarray(feedbacks, dtype=float)
+    forward = np.asarray(forward, dtype=float)
+    forwards = forward if forward.ndim == 3 else np.broadcast_to(forward, (len(feedbacks),
+                                                                            *forward.shape))
+    if len(forwards) != len(feedbacks):
+        raise ValueError("feedback and forward time series differ in length")
+    out = {"angle_deg": [], "sign_agreement": [], "pearson_r": []}
+    for y, w in zip(feedbacks, forwards):
+        out["angle_deg"].append(angle_deg(y, w))
+        out["sign_agreement"].append(sign_agreement(y, w))
+        out["pearson_r"].append(pearson_r(y, w))
+    return {k: np.asarray(v) for k, v in out.items()}
