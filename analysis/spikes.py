@@ -30,6 +30,14 @@ def firing_rates(spike_i, spike_t, n, t_start, t_stop):
     return np.bincount(spike_i[keep], minlength=n)[:n] / (t_stop - t_start)
 
 
+def max_spikes_per_step(spike_t, dt):
+    """Largest number of spikes that fall in one time step of ``dt`` s (0 without spikes)."""
+    spike_t = np.asarray(spike_t, dtype=float)
+    if spike_t.size == 0:
+        return 0
+    return int(np.bincount(np.rint(spike_t / dt).astype(np.int64)).max())
+
+
 def population_rate(spike_t, n, t_start, t_stop, bin_size):
     """Mean rate per neuron (Hz) in bins of ``bin_size`` s; returns (bin centres, rate)."""
     n_bins = int(round((t_stop - t_start) / bin_size))

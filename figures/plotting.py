@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from analysis.spikes import interval_cv, population_rate, split_trains
+from analysis.spikes import isi_cv, per_neuron, population_rate, split_trains
 
 
 def raster(ax, spike_i, spike_t, *, start=None, stop=None, color="k", markersize=2):
@@ -31,7 +31,7 @@ def rate_trace(ax, spike_t, n, start, stop, bin_size=0.01, color="k"):
 
 def cv_per_neuron(ax, spike_i, spike_t, n, start, stop, color="k"):
     """ISI CV of each neuron (horizontal bars), with the Poisson value 1 marked."""
-    cv = np.array([interval_cv(np.diff(tr)) for tr in split_trains(spike_i, spike_t, n, start, stop)])
+    cv = per_neuron(isi_cv, split_trains(spike_i, spike_t, n, start, stop))
     ax.barh(np.arange(n), np.nan_to_num(cv), color=color, height=0.8)
     ax.axvline(1.0, color="r", lw=0.8, ls="--")
     ax.set_xlabel("ISI CV")

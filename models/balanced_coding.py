@@ -24,7 +24,7 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, defaultclock, SpikeMonitor, StateMonitor, ms, second
 
 from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
-from analysis.spikes import firing_rates, interval_cv, split_trains
+from analysis.spikes import firing_rates, interval_cv, max_spikes_per_step, split_trains
 from analysis.weights import recurrent_weight_distance
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.device import Simulation
@@ -433,7 +433,7 @@ def run_balanced_coding(
     m["cv_isi_median"] = float(curves["cv_isi_median"][-1])
     m["learning_time_s"] = float(ckpt_t[-1])
     if learn:
-        m["max_spikes_per_step"] = int(_max_spikes_per_step(result.spikes["learning"][1], dt_s))
+        m["max_spikes_per_step"] = max_spikes_per_step(result.spikes["learning"][1], dt_s)
     m.update({f"{k}": float(v) for k, v in timings.items()})
     return result
 
@@ -446,9 +446,3 @@ def _copy_spikes(spike_i, spike_t, copy, n):
 def _build_only_result(result):
     result.metrics.update({k: float(v) for k, v in result.timings.items()})
     return result
-
-
-def _max_spikes_per_step(spike_t, dt_s):
-    if spike_t.size == 0:
-        return 0
-    return int(np.bincount(np.rint(spike_t / dt_s).astype(np.int64)).max())

@@ -179,7 +179,6 @@ class Simulation:
         from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
-        self._clock_class = _stable_clock_class()
         if self.target == "runtime":
             set_device("runtime")
             prefs.codegen.target = "cython"
@@ -211,7 +210,7 @@ class Simulation:
         # (and a cuda project is keyed by its seed anyway).
         if self.target != "cuda":
             self._device_clock = get_device().defaultclock
-            get_device().defaultclock = self._clock_class(dt=0.1 * ms, name="spikerules_clock")
+            get_device().defaultclock = self.clock(0.1 * ms, name="spikerules_clock")
         if self.target == "cpp":
             # the seed is a run argument, so a new seed reuses the compiled project
             self._seed_group = brian2.NeuronGroup(
@@ -221,7 +220,7 @@ class Simulation:
 
     def clock(self, dt, name):
         """A clock for objects that run less often than the time step (monitors)."""
-        return self._clock_class(dt=dt, name=name)
+        return _stable_clock_class()(dt=dt, name=name)
 
     def set_values(self, variable_view, values) -> None:
         """Give a state variable (``G.v``, ``S.w``) seed-dependent initial values.

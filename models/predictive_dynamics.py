@@ -18,7 +18,7 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, second
 
 from analysis.decoding import filtered_rates, normalised_mse
-from analysis.spikes import firing_rates, interval_cv, split_trains
+from analysis.spikes import firing_rates, isi_cv, max_spikes_per_step, per_neuron, split_trains
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.device import Simulation
 from models.registry import ParameterError
@@ -185,7 +185,7 @@ def run_predictive_dynamics(
     x = simulate_target(a, command_values, dt_s)
     skip = int(round(float(warmup / dt)))
     rates = firing_rates(spike_i, spike_t, n_neurons, 0.0, n_steps * dt_s)
-    cv = np.array([interval_cv(np.diff(tr)) for tr in split_trains(spike_i, spike_t, n_neurons)])
+    cv = per_neuron(isi_cv, split_trains(spike_i, spike_t, n_neurons))
     result.spikes["neurons"] = (spike_i, spike_t)
     stride = max(1, int(round(1e-3 / dt_s)))  # traces at 1 ms
     result.traces.update(t=dt_s * np.arange(n_steps)[::stride], x=x[::stride],
@@ -198,8 +198,7 @@ def run_predictive_dynamics(
         rate_max_hz=float(rates.max()),
         cv_isi_median=float(np.nanmedian(cv)) if np.isfinite(cv).any() else float("nan"),
         n_spikes=int(spike_i.size),
-        max_spikes_per_step=int(np.bincount(np.rint(spike_t / dt_s).astype(np.int64)).max())
-        if spike_t.size else 0,
+        max_spikes_per_step=max_spikes_per_step(spike_t, dt_s),
         **{k: float(v) for k, v in sim.timings.items()},
     )
     return result

@@ -134,3 +134,8 @@ def test_weight_distance_limits():
     c[0, 1], c[1, 0] = 1.0, -1.0
     assert weights.recurrent_weight_distance(c, f) == pytest.approx(1.0)
     assert weights.relative_distance(2 * np.ones(3), np.ones(3)) == pytest.approx(1.0)
+
+
+def test_max_spikes_per_step():
+    assert spikes.max_spikes_per_step([], 1e-3) == 0
+    assert spikes.max_spikes_per_step([0.001, 0.002, 0.002, 0.0026, 0.005], 1e-3) == 2
