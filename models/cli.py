@@ -77,7 +77,7 @@ def run_model(name, *, device="cpp", duration=None, seed=1, settings=(), quick=F
     """Parse and run one model; returns its RunResult (used by the CLI and the figures)."""
     module, func = load(name)
     kwargs = dict(module.QUICK) if quick else {}
-    kwargs.update(parse_settings(func, settings))
+    kwargs.update(parse_settings(func, settings, getattr(module, "PRESET_KINDS", None)))
     if duration is not None:
         kwargs["duration"] = parse_duration(duration) if isinstance(duration, str) else duration
     return func(device=device, seed=seed, **kwargs)

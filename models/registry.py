@@ -15,6 +15,7 @@ import re
 MODEL_MODULES = {
     "balanced-coding": ("models.balanced_coding", "run_balanced_coding"),
     "predictive-dynamics": ("models.predictive_dynamics", "run_predictive_dynamics"),
+    "rdd-alignment": ("models.rdd_network", "run_rdd_alignment"),
 }
 
 #: keywords handled by the command line itself, not by --set
@@ -115,9 +116,13 @@ def parse_duration(text):
     return value
 
 
-def parse_settings(func, settings):
-    """Turn ['name=value', ...] into keyword arguments for a model's run function."""
-    params = parameters(func)
+def parse_settings(func, settings, kinds=None):
+    """Turn ['name=value', ...] into keyword arguments for a model's run function.
+
+    ``kinds`` gives an example value for parameters whose default is None (set by a preset).
+    """
+    params = {k: (kinds or {}).get(k, v) if v is None else v
+              for k, v in parameters(func).items()}
     kwargs = {}
     for item in settings:
         if "=" not in item:

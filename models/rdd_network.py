@@ -1,0 +1,475 @@
+"""The spiking network of the feedback-training phase, and the weight-alignment experiment.
+
+Guerguiev, Kording & Richards (ICLR 2020), "Spike-based causal inference for weight
+alignment". Layers of leaky integrate-and-fire neurons, each layer l > 0 driven by the one
+below through forward weights W_l (n_l x n_{l-1}). One layer at a time is *driven*: a random
+``drive_fraction`` of its neurons (redrawn every ``block``) receives Poisson spikes at
+``drive_rate``; the layers downstream of it follow through the forward weights; the layers
+upstream are silent. Per neuron (Euler, time step dt):
+
+    dv/dt = -g_L v + g_D (B - v)      v >= theta: spike, v <- v_reset, refractory
+    du/dt = -g_L u + g_D (B - u)      the same drive, never reset (see rules/rdd.py)
+    B = alpha p_drive                 in the driven layer
+    B = sum_i W_hat[k, i] p_i         downstream of it (0 upstream)
+    p(t) = sum_k kappa(k) S(t - k dt),   kappa(x) = (exp(-x/tau_L) - exp(-x/tau_s)) / (tau_L - tau_s)
+
+The kernel is two exponential traces per neuron (in ms units, as in the authors' code).
+Within a step the layers are updated in order (state update, threshold, transmission, reset,
+scheduled by ``order`` in Brian2's 'groups' slot), so a spike reaches the next layer in the
+step it is fired, with weight kappa(1), as in the authors' code; drive spikes count from the
+step they arrive, and a neuron's own filtered spikes q (the signal upstream estimators read)
+from the next step. The weight-inference rules of rules/rdd.py run on every pair of
+consecutive layers; while layer l is driven, only the estimators of l -> l+1 learn (as in
+the authors' schedule, each estimating layer is driven for an equal share of the run).
+
+Two parameter sets (``network``):
+
+``guerguiev``
+    The authors' code: dt 1 ms, g_L 100/s, g_D 600/s, alpha 4, refractory 3 ms,
+    W_hat = 0.2 n_in W / std(W) for random W (uniform, as PyTorch initialises it).
+``ahmad``
+    The 100 -> 10 network of Ahmad et al. (2020, STDWI): dt 0.25 ms, g_L = g_D = 1/(20 ms),
+    alpha 12, no refractory period, W = 90 (0.5 N(0,1)/sqrt(0.2 n_in) + 1/(0.2 n_in)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import (
+    Hz,
+    NeuronGroup,
+    SpikeMonitor,
+    StateMonitor,
+    defaultclock,
+    ms,
+    second,
+)
+
+from analysis.alignment import alignment_course
+from analysis.spikes import firing_rates
+from models.device import Simulation
+from models.registry import ParameterError
+from models.result import RunResult
+from rules import rdd as rdd_rules
+
+NAME = "rdd-alignment"
+DESCRIPTION = "weight inference by RDD, STDWI and weight mirror vs FA (Guerguiev et al. 2020)"
+QUICK = dict(duration=5 * second)
+SUMMARY = ("rdd_angle_deg", "rdd_sign_agreement", "rdd_pearson_r", "stdwi_pearson_r",
+           "mirror_pearson_r", "fa_angle_deg")
+
+RULES = ("rdd", "stdwi", "mirror")
+
+#: parameters that depend on the network (None in the run function's signature)
+PRESETS = {
+    "guerguiev": dict(sizes="64,32", dt=1 * ms, g_L=100 / second, g_D=600 / second,
+                      alpha=4.0, refractory=3 * ms),
+    "ahmad": dict(sizes="100,10", dt=0.25 * ms, g_L=50 / second, g_D=50 / second,
+                  alpha=12.0, refractory=0 * ms),
+}
+#: the kind of value each preset parameter takes (for the command line)
+PRESET_KINDS = dict(PRESETS["guerguiev"])
+
+NEURON_EQUATIONS = (
+    """
+dv/dt = -g_L * v + g_D * (B - v) : 1
+du/dt = -g_L * u + g_D * (B - u) : 1
+B = alpha * (dL - dS) / kernel_norm * is_driven + (fL - fS) / kernel_norm * is_downstream : 1
+q = (oL - oS) / kernel_norm : 1             # own filtered spikes: the downstream signal
+is_driven = int(layer == driven_layer(t)) : 1
+is_downstream = int(layer > driven_layer(t)) : 1
+learning = is_driven * estimating : 1       # this neuron's estimators learn now
+kernel_norm = (tau_L - tau_s) / ms : 1
+dL : 1                                      # kernel traces of the Poisson drive,
+dS : 1
+fL : 1                                      # of the W_hat-weighted input spikes,
+fS : 1
+oL : 1                                      # and of the neuron's own spikes
+oS : 1
+n_drive : 1                                 # drive spikes in this step
+layer : integer (shared, constant)
+first_index : integer (shared, constant)    # of the layer's first neuron in drive_on
+estimating : 1 (shared, constant)           # 1: the layer has a layer above it
+g_L : 1/second (shared, constant)
+g_D : 1/second (shared, constant)
+alpha : 1 (shared, constant)
+theta : 1 (shared, constant)
+v_reset : 1 (shared, constant)
+tau_L : second (shared, constant)
+tau_s : second (shared, constant)
+drive_rate : Hz (shared, constant)
+"""
+    + rdd_rules.RDD_NEURON
+    + rdd_rules.STDWI_NEURON
+    + rdd_rules.MIRROR_NEURON
+)
+
+#: first thing in every step: traces decay, drive spikes arrive
+START = (
+    """
+dL *= exp(-dt / tau_L)
+dS *= exp(-dt / tau_s)
+fL *= exp(-dt / tau_L)
+fS *= exp(-dt / tau_s)
+oL *= exp(-dt / tau_L)
+oS *= exp(-dt / tau_s)
+n_drive = poisson(drive_rate * dt * drive_on(t, i + first_index))
+dL += n_drive * exp(-dt / tau_L)
+dS += n_drive * exp(-dt / tau_s)
+"""
+    + rdd_rules.RDD_START
+    + rdd_rules.STDWI_START
+)
+
+RESET = "\n".join(["v = v_reset", "oL += 1", "oS += 1", rdd_rules.RDD_RESET,
+                   rdd_rules.STDWI_RESET, rdd_rules.MIRROR_RESET])
+
+#: delivered in the step of the spike: the increments are the kernel one step on, kappa(1)
+TRANSMIT = """
+fL_post += w * exp(-dt / tau_L_post)
+fS_post += w * exp(-dt / tau_s_post)
+"""
+
+
+def parse_sizes(text):
+    try:
+        sizes = tuple(int(s) for s in str(text).replace(" ", "").split(","))
+    except ValueError:
+        raise ParameterError(f"sizes takes layer sizes like 64,32, not '{text}'") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ParameterError(f"sizes needs at least two positive layer sizes, got '{text}'")
+    return sizes
+
+
+def parse_rules(text):
+    chosen = tuple(r for r in str(text).replace(" ", "").split(",") if r)
+    bad = [r for r in chosen if r not in RULES]
+    if bad or not chosen:
+        raise ParameterError(f"rules takes a comma-separated subset of {','.join(RULES)}, "
+                             f"not '{text}'")
+    return chosen
+
+
+def forward_weights(rng, sizes, network):
+    """Random forward weights W_l (n_l x n_{l-1}) as the network's authors draw them."""
+    out = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        if network == "ahmad":
+            k = 0.2 * n_in  # inputs active at a time
+            out.append(90.0 * (0.5 / np.sqrt(k) * rng.standard_normal((n_out, n_in)) + 1 / k))
+        else:
+            bound = 1 / np.sqrt(n_in)
+            out.append(rng.uniform(-bound, bound, (n_out, n_in)))
+    return out
+
+
+def effective_weights(w, network):
+    """The weights the spiking layer uses: W_hat = 0.2 n_in W / std(W) (guerguiev)."""
+    if network == "ahmad":
+        return np.asarray(w, dtype=float)
+    return 0.2 * w.shape[1] * w / np.std(w)
+
+
+def drive_schedule(rng, sizes, n_blocks, fraction):
+    """Which layer is driven in each block and which neurons get Poisson input.
+
+    Each layer that has a layer above it is driven for an equal share of the blocks, in order.
+    Returns (driven_layer (n_blocks,), drive_on (n_blocks, sum(sizes)) of 0/1).
+    """
+    n_estimating = len(sizes) - 1
+    driven = np.minimum(np.arange(n_blocks) * n_estimating // max(n_blocks, 1),
+                        n_estimating - 1)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    drive_on = np.zeros((n_blocks, offsets[-1]))
+    for b, layer in enumerate(driven):
+        n = sizes[layer]
+        chosen = rng.choice(n, int(round(fraction * n)), replace=False)
+        drive_on[b, offsets[layer] + chosen] = 1.0
+    return driven.astype(float), drive_on
+
+
+def rdd_feedback(beta, y_fa):
+    """The authors' feedback matrix: beta rescaled to the spread of the FA matrix it replaces.
+
+    Y = Y_FA where beta == 0 (no window yet), else beta std(Y_FA) / std(beta[beta != 0]).
+    """
+    y = np.array(y_fa, dtype=float, copy=True)
+    mask = beta != 0
+    if mask.sum() > 1 and np.std(beta[mask]) > 0:
+        y[mask] = beta[mask] * np.std(y_fa) / np.std(beta[mask])
+    return y
+
+
+def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RULES,
+                      network="guerguiev", dt=1 * ms, g_L=100 / second, g_D=600 / second,
+                      alpha=4.0, refractory=3 * ms, theta=1.0, v_reset=-1.0,
+                      tau_L=10 * ms, tau_s=3 * ms, drive_rate=200 * Hz, drive_fraction=0.2,
+                      block=100 * ms, band=0.1, window=30 * ms, eta_rdd=0.001,
+                      tau_fast=20 * ms, tau_slow=200 * ms, eta_stdwi=1e-4, decay_stdwi=0.1,
+                      eta_mirror=1e-4, decay_mirror=0.2, mirror_memory=100,
+                      initial=None, snapshot_interval=1 * second, record_drive=False,
+                      build_only=False, progress=True):
+    """Run the feedback-training phase once; the workhorse of both RDD models.
+
+    ``weights``: forward weights W_l (n_l x n_{l-1}) as drawn (rescaled here as the network
+    prescribes). ``initial``: estimator states to start from, {name: (n_in, n_out) array}
+    with names ``rdd{l}_m_above`` ... ``stdwi{l}``, ``mirror{l}`` (default: RDD zero, the
+    others small random values). Returns a dict of plain arrays: ``spikes`` (neuron, time),
+    ``final`` (estimator states, same names), ``snapshots`` (name -> (T, n_in, n_out)),
+    ``snapshot_t``, ``drive`` (if recorded), ``timings``.
+    """
+    sizes = tuple([weights[0].shape[1]] + [w.shape[0] for w in weights])
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    dt_s, block_s = float(dt / second), float(block / second)
+    steps_per_block = int(round(block_s / dt_s))
+    if abs(steps_per_block * dt_s - block_s) > 1e-9 * block_s:
+        raise ParameterError(f"block ({block}) must be a multiple of dt ({dt})")
+    n_blocks = int(round(float(duration / block)))
+    if n_blocks < 1:
+        raise ParameterError(f"duration must be at least one block ({block})")
+    window_steps = int(round(float(window / dt)))
+    rng = np.random.default_rng(seed)
+    driven, drive_on = drive_schedule(rng, sizes, n_blocks, drive_fraction)
+    initial = dict(initial or {})
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for rule in ("stdwi", "mirror"):
+            initial.setdefault(f"{rule}{l}", 0.001 * (rng.uniform(size=(n_in, n_out)) - 0.5))
+
+    snap = float(snapshot_interval / second) if snapshot_interval is not None else 0.0
+    code_params = dict(sizes=sizes, rules=rules_used, dt=dt, n_blocks=n_blocks, block=block,
+                       refractory=refractory, snapshot=snap, record_drive=record_drive)
+    sim = Simulation("rdd-network", target=device, seed=seed, build_only=build_only,
+                     code_params=code_params)
+    out = {"sizes": sizes, "timings": sim.timings, "initial": initial}
+    with sim:
+        defaultclock.dt = dt
+        driven_layer = sim.timed_array(driven, dt=block, name="driven_layer")
+        drive = sim.timed_array(drive_on, dt=block, name="drive_on")
+        block_clock = sim.clock(block, name="block_clock")
+        groups, objects = [], []
+        for l, n in enumerate(sizes):
+            g = NeuronGroup(n, NEURON_EQUATIONS, threshold="v >= theta", reset=RESET,
+                            refractory=refractory, method="euler",
+                            events=dict(rdd_rules.RDD_EVENTS),  # Brian2 adds to it
+                            name=f"layer{l}")
+            for name, value in dict(g_L=g_L, g_D=g_D, alpha=alpha, theta=theta,
+                                    v_reset=v_reset, tau_L=tau_L, tau_s=tau_s,
+                                    drive_rate=drive_rate, band=band,
+                                    window_steps=window_steps, tau_fast=tau_fast,
+                                    tau_slow=tau_slow, mirror_memory=mirror_memory).items():
+                setattr(g, name, value)
+            g.layer = l
+            g.first_index = offsets[l]
+            g.estimating = float(l < len(sizes) - 1)
+            g.v = v_reset
+            g.u = v_reset
+            # layer by layer within the step: update, threshold, transmit, reset; so a
+            # spike reaches the next layer in the step it is fired (as in the authors' code)
+            g.state_updater.order = 10 * l
+            g.thresholder["spike"].when, g.thresholder["spike"].order = "groups", 10 * l + 1
+            g.resetter["spike"].when, g.resetter["spike"].order = "groups", 10 * l + 3
+            objects += [g, g.run_regularly(START, when="start", order=0, name=f"layer{l}_start"),
+                        rdd_rules.rdd_window(g)]
+            if "mirror" in rules_used:
+                objects.append(rdd_rules.mirror_block(g, clock=block_clock))
+            groups.append(g)
+        estimators = []
+        for l, w in enumerate(weights):
+            pre, post = groups[l], groups[l + 1]
+            fwd = _synapses(pre, post, f"forward{l}")
+            fwd.pre.when, fwd.pre.order = "groups", 10 * l + 2
+            sim.set_values(fwd.w, effective_weights(w, network).T.ravel())
+            objects.append(fwd)
+            if "rdd" in rules_used:
+                syn = rdd_rules.rdd_synapses(pre, post, eta=eta_rdd, name=f"rdd{l}")
+                for var in ("m_above", "c_above", "m_below", "c_below"):
+                    start = initial.get(f"rdd{l}_{var}")
+                    if start is not None:
+                        sim.set_values(getattr(syn, var), np.ravel(start))
+                estimators.append((f"rdd{l}", l, syn, "beta"))
+            if "stdwi" in rules_used:
+                syn = rdd_rules.stdwi_synapses(pre, post, eta=eta_stdwi, decay=decay_stdwi,
+                                               name=f"stdwi{l}")
+                sim.set_values(syn.y_stdwi, np.ravel(initial[f"stdwi{l}"]))
+                estimators.append((f"stdwi{l}", l, syn, "y_stdwi"))
+            if "mirror" in rules_used:
+                syn = rdd_rules.mirror_synapses(pre, post, eta=eta_mirror, decay=decay_mirror,
+                                                clock=block_clock, name=f"mirror{l}")
+                sim.set_values(syn.y_mirror, np.ravel(initial[f"mirror{l}"]))
+                estimators.append((f"mirror{l}", l, syn, "y_mirror"))
+        objects += [syn for _, _, syn, _ in estimators]
+        spikes = [SpikeMonitor(g, name=f"spikes{l}") for l, g in enumerate(groups)]
+        objects += spikes
+        monitors = {}
+        if snap > 0:
+            snap_clock = sim.clock(snapshot_interval, name="snapshot_clock")
+            for name, l, syn, var in estimators:
+                record = np.arange(sizes[l] * sizes[l + 1])  # standalone needs the indices
+                monitors[name] = StateMonitor(syn, var, record=record, clock=snap_clock,
+                                              name=f"{name}_snapshots")
+            objects.extend(monitors.values())
+        if record_drive:
+            drive_monitors = [StateMonitor(g, "n_drive", record=True, when="start", order=1,
+                                           name=f"drive{l}") for l, g in enumerate(groups)]
+            objects += drive_monitors
+        net = sim.network(*objects)
+        sim.run(net, n_blocks * block, namespace={"driven_layer": driven_layer,
+                                                  "drive_on": drive},
+                report="text" if progress and n_blocks * block_s >= 20 else None)
+        sim.finish()
+        if build_only:
+            return out
+        out["spikes"] = [(np.asarray(m.i[:], dtype=np.int32), np.asarray(m.t[:] / second))
+                         for m in spikes]
+        final = {}
+        for name, l, syn, var in estimators:
+            shape = (sizes[l], sizes[l + 1])
+            if name.startswith("rdd"):
+                for part in ("m_above", "c_above", "m_below", "c_below", "beta"):
+                    final[f"{name}_{part}"] = np.asarray(getattr(syn, part)[:]).reshape(shape)
+            else:
+                final[name] = np.asarray(getattr(syn, var)[:]).reshape(shape)
+        out["final"] = final
+        if monitors:
+            out["snapshot_t"] = np.asarray(next(iter(monitors.values())).t[:] / second)
+            out["snapshots"] = {
+                name: np.asarray(getattr(monitors[name], var)[:]).T.reshape(
+                    (-1, sizes[l], sizes[l + 1]))
+                for name, l, _, var in estimators
+            }
+        if record_drive:  # (steps, all neurons)
+            out["drive"] = np.hstack([np.asarray(m.n_drive[:]).T for m in drive_monitors])
+        out["drive_on"], out["driven_layer"] = drive_on, driven
+    return out
+
+
+def _synapses(pre, post, name):
+    from brian2 import Synapses
+
+    syn = Synapses(pre, post, "w : 1", on_pre=TRANSMIT, name=name)
+    rdd_rules.connect_all(syn)
+    return syn
+
+
+def run_rdd_alignment(
+    *,
+    duration=60 * second,
+    seed=1,
+    device="cpp",
+    network="guerguiev",
+    sizes=None,
+    rules="rdd,stdwi,mirror",
+    dt=None,
+    g_L=None,
+    g_D=None,
+    alpha=None,
+    refractory=None,
+    drive_rate=200 * Hz,
+    drive_fraction=0.2,
+    band=0.1,
+    window=30 * ms,
+    eta_rdd=0.001,
+    eta_stdwi=1e-4,
+    decay_stdwi=0.1,
+    eta_mirror=1e-4,
+    decay_mirror=0.2,
+    snapshot_interval=1 * second,
+    build_only=False,
+):
+    """Infer random forward weights with RDD, STDWI and the weight mirror; FA as baseline.
+
+    Parameters
+    ----------
+    duration : simulated time (each estimating layer is driven for an equal share).
+    network : ``guerguiev`` (the RDD paper's network) or ``ahmad`` (the STDWI paper's
+        100 -> 10 network); sets sizes, dt, g_L, g_D, alpha and refractory unless given.
+    sizes : layer sizes, e.g. ``64,32`` or ``1600,384,192,10``.
+    rules : comma-separated subset of ``rdd,stdwi,mirror`` (FA needs no simulation).
+    drive_rate, drive_fraction : Poisson drive of a random fraction of the driven layer,
+        redrawn every 100 ms.
+    band, window, eta_rdd : RDD window trigger |theta - u| <= band, window length, learning
+        rate of the online regressions.
+    eta_stdwi, decay_stdwi : STDWI learning rate and decay (tau_fast 20 ms, tau_slow 200 ms).
+    eta_mirror, decay_mirror : weight-mirror learning rate and decay (per 100-ms block).
+    snapshot_interval : how often the estimates are recorded for the time course.
+    """
+    if network not in PRESETS:
+        raise ParameterError(f"network takes {' or '.join(PRESETS)}, not '{network}'")
+    preset = PRESETS[network]
+    chosen = dict(sizes=sizes, dt=dt, g_L=g_L, g_D=g_D, alpha=alpha, refractory=refractory)
+    chosen = {k: preset[k] if v is None else v for k, v in chosen.items()}
+    layer_sizes = parse_sizes(chosen["sizes"])
+    rules_used = parse_rules(rules)
+    rng = np.random.default_rng([seed, 1])  # forward and FA weights: a stream of their own
+    weights = forward_weights(rng, layer_sizes, network)
+    feedback_fa = [rng.standard_normal(w.T.shape) for w in weights]
+
+    out = simulate_feedback(
+        weights=weights, duration=duration, seed=seed, device=device, rules_used=rules_used,
+        network=network, dt=chosen["dt"], g_L=chosen["g_L"], g_D=chosen["g_D"],
+        alpha=float(chosen["alpha"]), refractory=chosen["refractory"], drive_rate=drive_rate,
+        drive_fraction=drive_fraction, band=band, window=window, eta_rdd=eta_rdd,
+        eta_stdwi=eta_stdwi, decay_stdwi=decay_stdwi, eta_mirror=eta_mirror,
+        decay_mirror=decay_mirror, snapshot_interval=snapshot_interval, build_only=build_only,
+    )
+    params = dict(duration=duration, seed=seed, device=device, network=network,
+                  sizes=",".join(map(str, layer_sizes)), rules=",".join(rules_used),
+                  dt=chosen["dt"], g_L=chosen["g_L"], g_D=chosen["g_D"],
+                  alpha=chosen["alpha"], refractory=chosen["refractory"],
+                  drive_rate=drive_rate, drive_fraction=drive_fraction, band=band,
+                  window=window, eta_rdd=eta_rdd, eta_stdwi=eta_stdwi,
+                  decay_stdwi=decay_stdwi, eta_mirror=eta_mirror, decay_mirror=decay_mirror,
+                  snapshot_interval=snapshot_interval)
+    result = RunResult(model=NAME, params=params, timings=dict(out["timings"]))
+    if build_only:
+        result.metrics.update(out["timings"])
+        return result
+    return _alignment_result(result, out, weights, feedback_fa, rules_used,
+                             float(duration / second))
+
+
+def _alignment_result(result, out, weights, feedback_fa, rules_used, duration_s):
+    sizes = out["sizes"]
+    for l, (n, (spike_i, spike_t)) in enumerate(zip(sizes, out["spikes"])):
+        result.spikes[f"layer{l}"] = (spike_i, spike_t)
+        rates = firing_rates(spike_i, spike_t, n, 0.0, duration_s)
+        result.metrics[f"rate_layer{l}_hz"] = float(rates.mean())
+    n_pairs = len(weights)
+    per_rule = {r: {"angle_deg": [], "sign_agreement": [], "pearson_r": []}
+                for r in (*rules_used, "fa")}
+    for l, w in enumerate(weights):
+        result.weights[f"W{l}"] = w
+        result.weights[f"fa{l}"] = feedback_fa[l]
+        finals = {"fa": feedback_fa[l]}
+        courses = {}
+        for rule in rules_used:
+            name = f"{rule}{l}"
+            if rule == "rdd":
+                finals[rule] = rdd_feedback(out["final"][f"rdd{l}_beta"], feedback_fa[l])
+                series = out.get("snapshots", {}).get(name)
+                if series is not None:
+                    series = np.array([rdd_feedback(b, feedback_fa[l]) for b in series])
+            else:
+                finals[rule] = out["final"][name]
+                series = out.get("snapshots", {}).get(name)
+            result.weights[f"{rule}{l}"] = finals[rule]
+            if series is not None:
+                courses[rule] = alignment_course(series, w)
+        for rule, y in finals.items():
+            course = alignment_course(y[None], w)
+            for key in per_rule[rule]:
+                value = float(course[key][0])
+                per_rule[rule][key].append(value)
+                if n_pairs > 1:
+                    result.metrics[f"{rule}_{key}_layer{l}"] = value
+        for rule, course in courses.items():
+            for key, values in course.items():
+                result.traces[f"{rule}{l}_{key}"] = values
+        if "snapshot_t" in out:
+            result.traces["snapshot_t"] = out["snapshot_t"]
+    for rule, keys in per_rule.items():
+        for key, values in keys.items():
+            result.metrics[f"{rule}_{key}"] = float(np.mean(values))
+    result.metrics.update({k: float(v) for k, v in out["timings"].items()})
+    result.metrics["n_spikes"] = int(sum(i.size for i, _ in out["spikes"]))
+    return result
