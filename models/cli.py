@@ -44,6 +44,7 @@ def build_parser():
     run.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                      help="model parameter with units, e.g. --set lam=40/second")
     run.add_argument("--quick", action="store_true", help="short smoke-test settings")
+    run.add_argument("--data-dir", help="directory with data files (models that take data)")
 
     fig = sub.add_parser("figures", help="regenerate paper figures (PNG + metrics.json)")
     fig.add_argument("names", nargs="*")
@@ -91,8 +92,11 @@ def cmd_run(args):
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out} exists and is not a directory")
     t0 = time.perf_counter()
+    settings = list(args.settings)
+    if args.data_dir is not None:
+        settings.append(f"data_dir={args.data_dir}")
     result = run_model(args.model, device=args.device, duration=args.duration, seed=args.seed,
-                       settings=args.settings, quick=args.quick)
+                       settings=settings, quick=args.quick)
     wall = time.perf_counter() - t0
     result.metrics["wall_s"] = wall
     result.write(out, extra_params={"brian2_version": brian2.__version__,

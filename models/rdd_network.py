@@ -330,13 +330,15 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
             else:
                 final[name] = np.asarray(getattr(syn, var)[:]).reshape(shape)
         out["final"] = final
-        if monitors:
-            out["snapshot_t"] = np.asarray(next(iter(monitors.values())).t[:] / second)
-            out["snapshots"] = {
-                name: np.asarray(getattr(monitors[name], var)[:]).T.reshape(
-                    (-1, sizes[l], sizes[l + 1]))
-                for name, l, _, var in estimators
-            }
+        if monitors:  # the recorded states and the final one
+            t_snap = np.asarray(next(iter(monitors.values())).t[:] / second)
+            out["snapshot_t"] = np.append(t_snap, n_blocks * block_s)
+            out["snapshots"] = {}
+            for name, l, _, var in estimators:
+                series = np.asarray(getattr(monitors[name], var)[:]).T
+                last = final[f"{name}_beta" if name.startswith("rdd") else name]
+                out["snapshots"][name] = np.concatenate(
+                    [series.reshape((-1, sizes[l], sizes[l + 1])), last[None]])
         if record_drive:  # (steps, all neurons)
             out["drive"] = np.hstack([np.asarray(m.n_drive[:]).T for m in drive_monitors])
         out["drive_on"], out["driven_layer"] = drive_on, driven

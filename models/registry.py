@@ -16,6 +16,7 @@ MODEL_MODULES = {
     "balanced-coding": ("models.balanced_coding", "run_balanced_coding"),
     "predictive-dynamics": ("models.predictive_dynamics", "run_predictive_dynamics"),
     "rdd-alignment": ("models.rdd_network", "run_rdd_alignment"),
+    "rdd-training": ("models.rdd_training", "run_rdd_training"),
 }
 
 #: keywords handled by the command line itself, not by --set
