@@ -17,10 +17,26 @@ def _predictive_dynamics(**kwargs):
     return make(**kwargs)
 
 
+def _rdd_alignment(**kwargs):
+    from figures.rdd_alignment import make
+
+    return make(**kwargs)
+
+
+def _rdd_training(**kwargs):
+    from figures.rdd_training import make
+
+    return make(**kwargs)
+
+
 #: name -> (make function, description)
 FIGURES = {
     "balanced-learning": (_balanced_learning,
                           "learning an efficient balanced code (Brendel et al. 2020 Fig 2)"),
     "predictive-dynamics": (_predictive_dynamics,
                             "tracking a damped oscillator (Boerlin et al. 2013)"),
+    "rdd-alignment": (_rdd_alignment,
+                      "weight inference: RDD, STDWI, weight mirror, FA (Guerguiev et al. 2020)"),
+    "rdd-training": (_rdd_training,
+                     "training with BP, FA and RDD feedback on digits (Guerguiev et al. 2020)"),
 }

@@ -52,6 +52,10 @@ def build_parser():
     fig.add_argument("--out", default="figures-out")
     _device_arg(fig)
 
+    bench = sub.add_parser("bench", help="wall time of Brian2 against a plain NumPy loop")
+    bench.add_argument("names", nargs="*")
+    bench.add_argument("--out", help="write the results as JSON")
+
     raster = sub.add_parser("raster", help="raster, population rate and ISI CV of a run")
     raster.add_argument("rundir")
     raster.add_argument("--population", help="population in spikes.npz (default: the first)")
@@ -146,7 +150,19 @@ def cmd_raster(args):
     return 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "figures": cmd_figures, "raster": cmd_raster}
+def cmd_bench(args):
+    from models.bench import BENCHMARKS, run_benchmarks
+
+    names = args.names or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise ParameterError(f"unknown benchmark '{unknown[0]}'; accepted: {', '.join(BENCHMARKS)}")
+    run_benchmarks(names, out=args.out)
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "figures": cmd_figures, "raster": cmd_raster,
+            "bench": cmd_bench}
 
 
 def main(argv=None):

@@ -325,6 +325,9 @@ class Simulation:
             run_args=self._run_args,
         )
         self.timings["run_s"] = time.perf_counter() - t0
+        loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
+        if loop is not None:
+            self.timings["loop_s"] = float(loop)
 
     def release(self) -> None:
         """Give the build slot back (the compiled project stays in the cache)."""

@@ -22,12 +22,16 @@ def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, d
              tau_s=3e-3, drive_rate=200.0, band=0.1, window_steps=30, eta_rdd=1e-3,
              tau_fast=20e-3, tau_slow=200e-3, eta_stdwi=1e-4, decay_stdwi=0.1,
              eta_mirror=1e-4, decay_mirror=0.2, mirror_memory=100,
-             rules=("rdd", "stdwi", "mirror"), initial=None, drive=None, rng=None):
+             rules=("rdd", "stdwi", "mirror"), initial=None, drive=None, rng=None,
+             plain=False):
     """Run the network; all quantities in seconds and hertz, plain floats.
 
     ``weights_hat``: the spiking layer's weights (n_out x n_in per layer pair).
     ``drive``: drive spike counts (n_steps, N) to replay (the Brian2 run's); otherwise they are
-    drawn from ``rng``. Returns ([(spike indices, spike times) per layer], final estimator
+    drawn from ``rng``. ``plain``: compute every quantity from its definition each step, as
+    the authors' code does: the input B = W_hat p as a matrix-vector product of all filtered
+    presynaptic spikes, instead of adding the weights of the neurons that fired. The numbers
+    are the same up to rounding. Returns ([(spike indices, spike times) per layer], final estimator
     states).
     """
     sizes = [weights_hat[0].shape[1]] + [w.shape[0] for w in weights_hat]
@@ -43,6 +47,7 @@ def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, d
     u = np.full(n, v_reset)
     dL, dS, fL, fS, oL, oS = (np.zeros(n) for _ in range(6))
     x_fast, x_slow = np.zeros(n), np.zeros(n)
+    pL, pS = np.zeros(n), np.zeros(n)  # plain: each neuron's filtered spikes, kappa(1) at once
     count, baseline, blocks = np.zeros(n), np.zeros(n), np.zeros(n)
     timer = np.zeros(n, dtype=int)
     u_max = np.zeros(n)
@@ -74,6 +79,8 @@ def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, d
             tr *= dec
         x_fast *= dec_fast
         x_slow *= dec_slow
+        pL *= dec_L
+        pS *= dec_s
         if drive is not None:
             n_drive = drive[step]
         else:
@@ -101,14 +108,19 @@ def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, d
         fired = np.zeros(n, dtype=bool)
         for l in range(len(sizes)):
             s_ = sl[l]
-            B = (alpha * (dL[s_] - dS[s_]) / norm * (l == driven)
-                 + (fL[s_] - fS[s_]) / norm * (l > driven))
+            if plain and l > 0:
+                ff = weights_hat[l - 1] @ ((pL[sl[l - 1]] - pS[sl[l - 1]]) / norm)
+            else:
+                ff = (fL[s_] - fS[s_]) / norm
+            B = alpha * (dL[s_] - dS[s_]) / norm * (l == driven) + ff * (l > driven)
             v_new = v[s_] + dt * (-g_L * v[s_] + g_D * (B - v[s_]))
             u[s_] += dt * (-g_L * u[s_] + g_D * (B - u[s_]))
             v[s_] = v_new
             f = (v[s_] >= theta) & (step - last_spike[s_] >= refractory_steps)
             fired[s_] = f
-            if l < len(weights_hat) and f.any():
+            pL[s_][f] += dec_L
+            pS[s_][f] += dec_s
+            if not plain and l < len(weights_hat) and f.any():
                 add = weights_hat[l][:, f].sum(axis=1)
                 fL[sl[l + 1]] += add * dec_L
                 fS[sl[l + 1]] += add * dec_s

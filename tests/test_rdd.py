@@ -28,10 +28,12 @@ def small_run():
     return weights, out
 
 
-def test_brian2_rules_match_the_numpy_loop(small_run):
+@pytest.mark.parametrize("plain", [False, True])
+def test_brian2_rules_match_the_numpy_loop(small_run, plain):
     """Same drive spikes: same spikes in every layer, same estimates of every rule."""
     weights, out = small_run
     spikes, est = rdd_numpy.simulate(
+        plain=plain,
         weights_hat=[effective_weights(w, "guerguiev") for w in weights],
         driven_layer=out["driven_layer"].astype(int), drive_on=out["drive_on"],
         steps_per_block=100, n_steps=6000, dt=1e-3, g_L=100.0, g_D=600.0, alpha=4.0,

@@ -12,6 +12,7 @@ from models.device import Simulation, cache_root
 BALANCED_SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
                   "--set", "test_trials=2"]
 PREDICTIVE_SHORT = ["--duration", "0.3s", "--set", "n_neurons=40"]
+RDD_SHORT = ["--duration", "1s", "--set", "sizes=30,12,5"]
 
 
 def _load(run):
@@ -21,7 +22,8 @@ def _load(run):
 
 
 @pytest.mark.parametrize("model, args", [("balanced-coding", BALANCED_SHORT),
-                                         ("predictive-dynamics", PREDICTIVE_SHORT)])
+                                         ("predictive-dynamics", PREDICTIVE_SHORT),
+                                         ("rdd-alignment", RDD_SHORT)])
 def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir):
     runs = {}
     for device in ("runtime", "cpp"):
@@ -39,9 +41,12 @@ def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir)
             assert metrics_cpp[key] == pytest.approx(value, rel=1e-9), key
 
 
-@pytest.mark.parametrize("model, args", [("balanced-coding", BALANCED_SHORT),
-                                         ("predictive-dynamics", PREDICTIVE_SHORT)])
-def test_new_seed_reuses_the_compiled_project(model, args, tmp_path, cache_dir):
+@pytest.mark.parametrize("model, args, project", [
+    ("balanced-coding", BALANCED_SHORT, "balanced-coding"),
+    ("predictive-dynamics", PREDICTIVE_SHORT, "predictive-dynamics"),
+    ("rdd-alignment", RDD_SHORT, "rdd-network"),
+])
+def test_new_seed_reuses_the_compiled_project(model, args, project, tmp_path, cache_dir):
     """Other seeds pass everything through run_args: no object file is recompiled.
 
     balanced-coding's learning project has three clocks: this also checks that the generated
@@ -49,7 +54,7 @@ def test_new_seed_reuses_the_compiled_project(model, args, tmp_path, cache_dir):
     """
     spikerules("run", model, *args, "--seed", "1", "--out", tmp_path / "s1", cache=cache_dir)
     objects = {p: p.stat().st_mtime_ns for p in Path(cache_dir).rglob("*.o")
-               if f"{model}-" in str(p)}
+               if f"{project}-" in str(p)}
     assert objects
     for seed in (2, 3):
         spikerules("run", model, *args, "--seed", seed, "--out", tmp_path / f"s{seed}",
