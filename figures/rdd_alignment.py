@@ -87,7 +87,7 @@ def draw(results, out, title=""):
             ax.set_title(label)
         row[0].legend(fontsize=8, loc="best")
         y, w = result.weights["rdd0"], result.weights["W0"]
-        row[2].plot(w.T.ravel(), y.ravel(), ".", ms=2, color=COLORS["rdd"])
+        row[2].plot(w.T.ravel(), y.ravel(), ".", ms=1.5, alpha=0.4, color=COLORS["rdd"])
         row[2].set_xlabel("W^T entry")
         row[2].set_ylabel("RDD feedback Y entry")
         row[2].set_title(f"RDD: {m['rdd_angle_deg']:.1f} deg, sign {m['rdd_sign_agreement']:.3f}"

@@ -44,7 +44,9 @@ def draw(result, out, title=""):
         axes[1 + l].set_xlabel("epoch")
         axes[1 + l].set_ylabel(f"feedback angle to W^T, hidden layer {l + 1} (deg)")
     m = result.metrics
-    fig.suptitle(title + ": final test error " + ", ".join(
+    n_seeds = tr[f"{methods[0]}_test_error"].shape[0]
+    fig.suptitle(title + f" and the next {n_seeds - 1} (mean and s.d.)" * (n_seeds > 1)
+                 + ": final test error " + ", ".join(
         f"{LABELS[k]} {100 * m[f'test_error_{k}']:.1f} %" for k in methods))
     fig.tight_layout()
     return save_figure(fig, out)
