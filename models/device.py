@@ -102,6 +102,8 @@ def _configure_cuda(has_gpu: bool) -> None:
                                 pass
     except ImportError:
         pass
+    # Brian2 runs `make -j` without a limit: dozens of nvcc processes at once run out of memory
+    prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     if not has_gpu:
         prefs.devices.cuda_standalone.cuda_backend.detect_gpus = False
         prefs.devices.cuda_standalone.cuda_backend.gpu_id = 0

@@ -11,7 +11,8 @@ upstream are silent. Per neuron (Euler, time step dt):
     du/dt = -g_L u + g_D (B - u)      the same drive, never reset (see rules/rdd.py)
     B = alpha p_drive                 in the driven layer
     B = sum_i W_hat[k, i] p_i         downstream of it (0 upstream)
-    p(t) = sum_k kappa(k) S(t - k dt),   kappa(x) = (exp(-x/tau_L) - exp(-x/tau_s)) / (tau_L - tau_s)
+    p(t) = sum_{k>=1} kappa(k dt) S(t - (k-1) dt),
+    kappa(x) = (exp(-x/tau_L) - exp(-x/tau_s)) / (tau_L - tau_s)
 
 The kernel is two exponential traces per neuron (in ms units, as in the authors' code).
 Within a step the layers are updated in order (state update, threshold, transmission, reset,
@@ -214,7 +215,8 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
     ``weights``: forward weights W_l (n_l x n_{l-1}) as drawn (rescaled here as the network
     prescribes). ``initial``: estimator states to start from, {name: (n_in, n_out) array}
     with names ``rdd{l}_m_above`` ... ``stdwi{l}``, ``mirror{l}`` (default: RDD zero, the
-    others small random values). Returns a dict of plain arrays: ``spikes`` (neuron, time),
+    others small random values). ``duration`` is rounded to whole blocks. Returns a dict of
+    plain arrays: ``spikes`` [(neuron indices, times in s) per layer],
     ``final`` (estimator states, same names), ``snapshots`` (name -> (T, n_in, n_out)),
     ``snapshot_t``, ``drive`` (if recorded), ``timings``.
     """

@@ -47,3 +47,13 @@ def test_cuda_run_reaches_the_cpp_metrics(tmp_path, cache_dir):
     # different random streams (cuRAND): the same learning, not the same spikes
     assert cuda["coding_error_final"] <= 1.5 * cpp["coding_error_final"]
     assert cuda["weight_distance_final"] <= max(2 * cpp["weight_distance_final"], 0.03)
+
+
+def test_cuda_rdd_network_generates_and_compiles(tmp_path, cache_dir):
+    """Custom events, pathways in the 'end' slot, layer-ordered scheduling, poisson()."""
+    out = tmp_path / "run"
+    spikerules("run", "rdd-alignment", "--device", "cuda", "--set", "build_only=1",
+               "--duration", "1s", "--out", out, cache=cache_dir, timeout=3600)
+    assert json.loads((out / "metrics.json").read_text())["build_s"] > 0
+    assert any(p.is_file() and os.access(p, os.X_OK)
+               for p in Path(cache_dir).rglob("rdd-network-cuda-*/slot-*/main"))
