@@ -105,25 +105,47 @@ drive_rate : Hz (shared, constant)
     + rdd_rules.MIRROR_NEURON
 )
 
-#: first thing in every step: traces decay, drive spikes arrive
-START = (
-    """
-dL *= exp(-dt / tau_L)
-dS *= exp(-dt / tau_s)
-fL *= exp(-dt / tau_L)
-fS *= exp(-dt / tau_s)
+#: first thing in every step: kernel traces decay, drive spikes arrive
+OWN_DECAY = """
 oL *= exp(-dt / tau_L)
 oS *= exp(-dt / tau_s)
+"""
+INPUT_DECAY = """
+fL *= exp(-dt / tau_L)
+fS *= exp(-dt / tau_s)
+"""
+DRIVE = """
+dL *= exp(-dt / tau_L)
+dS *= exp(-dt / tau_s)
 n_drive = poisson(drive_rate * dt * drive_on(t, i + first_index))
 dL += n_drive * exp(-dt / tau_L)
 dS += n_drive * exp(-dt / tau_s)
 """
-    + rdd_rules.RDD_START
-    + rdd_rules.STDWI_START
-)
 
-RESET = "\n".join(["v = v_reset", "oL += 1", "oS += 1", rdd_rules.RDD_RESET,
-                   rdd_rules.STDWI_RESET, rdd_rules.MIRROR_RESET])
+
+def layer_code(layer, n_layers, rules_used):
+    """Start-of-step and reset code of one layer, with only what it and the rules need.
+
+    Every layer but the last can be driven and has estimators towards the next layer; every
+    layer but the first receives forward input and is read by the estimators below it.
+    """
+    upstream, downstream = layer < n_layers - 1, layer > 0
+    start, reset = [OWN_DECAY], ["v = v_reset", "oL += 1", "oS += 1"]
+    if upstream:
+        start.append(DRIVE)
+    if downstream:
+        start.append(INPUT_DECAY)
+    if downstream and "rdd" in rules_used:
+        start.append(rdd_rules.RDD_START)
+    if upstream and "rdd" in rules_used:
+        reset.append(rdd_rules.RDD_RESET)
+    if upstream and "stdwi" in rules_used:
+        start.append(rdd_rules.STDWI_START)
+        reset.append(rdd_rules.STDWI_RESET)
+    if "mirror" in rules_used:
+        reset.append(rdd_rules.MIRROR_RESET)
+    return "\n".join(start), "\n".join(reset)
+
 
 #: delivered in the step of the spike: the increments are the kernel one step on, kappa(1)
 TRANSMIT = """
@@ -250,10 +272,12 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
         block_clock = sim.clock(block, name="block_clock")
         groups, objects = [], []
         for l, n in enumerate(sizes):
-            g = NeuronGroup(n, NEURON_EQUATIONS, threshold="v >= theta", reset=RESET,
+            start_code, reset_code = layer_code(l, len(sizes), rules_used)
+            windows = l < len(sizes) - 1 and "rdd" in rules_used
+            g = NeuronGroup(n, NEURON_EQUATIONS, threshold="v >= theta", reset=reset_code,
                             refractory=refractory, method="euler",
-                            events=dict(rdd_rules.RDD_EVENTS),  # Brian2 adds to it
-                            name=f"layer{l}")
+                            events=dict(rdd_rules.RDD_EVENTS) if windows else None,
+                            name=f"layer{l}")  # (a copy: Brian2 adds 'spike' to the dict)
             for name, value in dict(g_L=g_L, g_D=g_D, alpha=alpha, theta=theta,
                                     v_reset=v_reset, tau_L=tau_L, tau_s=tau_s,
                                     drive_rate=drive_rate, band=band,
@@ -270,8 +294,10 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
             g.state_updater.order = 10 * l
             g.thresholder["spike"].when, g.thresholder["spike"].order = "groups", 10 * l + 1
             g.resetter["spike"].when, g.resetter["spike"].order = "groups", 10 * l + 3
-            objects += [g, g.run_regularly(START, when="start", order=0, name=f"layer{l}_start"),
-                        rdd_rules.rdd_window(g)]
+            objects += [g, g.run_regularly(start_code, when="start", order=0,
+                                           name=f"layer{l}_start")]
+            if windows:
+                objects.append(rdd_rules.rdd_window(g))
             if "mirror" in rules_used:
                 objects.append(rdd_rules.mirror_block(g, clock=block_clock))
             groups.append(g)
