@@ -63,3 +63,18 @@ def test_short_training_runs_every_method_on_the_runtime():
 def test_digits_are_the_default_data():
     data = load_dataset("digits")
     assert data.n_features == 64 and data.n_classes == 10
+
+
+@pytest.mark.parametrize("make_dir, message", [
+    (lambda p: p / "missing", "does not exist"),
+    (lambda p: (p / "train-images-idx3-ubyte").write_bytes(b"junk") and p, "not an IDX file"),
+])
+def test_missing_or_malformed_data_exit_2_with_one_line(make_dir, message, tmp_path):
+    from conftest import spikerules
+
+    data_dir = make_dir(tmp_path)
+    proc = spikerules("run", "rdd-training", "--set", "dataset=mnist", "--data-dir", data_dir,
+                      "--out", tmp_path / "run", check=False)
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "run").exists()
