@@ -18,8 +18,8 @@ from brian2 import second
 def bench_rdd(*, sizes=(1600, 384), duration=10.0, seed=1, device="cpp"):
     """The RDD feedback phase (RDD rule only) at the authors' largest layer sizes."""
     from models import rdd_numpy
-    from models.rdd_network import drive_schedule, effective_weights, forward_weights
-    from models.rdd_network import simulate_feedback
+    from models.rdd_network import (drive_schedule, effective_weights, forward_weights,
+                                    simulate_feedback)
 
     weights = forward_weights(np.random.default_rng([seed, 1]), sizes, "guerguiev")
     t0 = time.perf_counter()

@@ -154,13 +154,16 @@ fS_post += w * exp(-dt / tau_s_post)
 """
 
 
-def parse_sizes(text):
+def parse_sizes(text, *, name="sizes", minimum=2):
+    """'64,32' -> (64, 32); ParameterError unless ``minimum`` or more positive sizes."""
     try:
-        sizes = tuple(int(s) for s in str(text).replace(" ", "").split(","))
+        sizes = tuple(int(s) for s in str(text).replace(" ", "").split(",") if s)
     except ValueError:
-        raise ParameterError(f"sizes takes layer sizes like 64,32, not '{text}'") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ParameterError(f"sizes needs at least two positive layer sizes, got '{text}'")
+        raise ParameterError(f"{name} takes layer sizes like 64,32, not '{text}'") from None
+    if len(sizes) < minimum or (sizes and min(sizes) < 1):
+        count = "two" if minimum == 2 else "one"
+        raise ParameterError(f"{name} needs at least {count} positive layer "
+                             f"size{'s' * (minimum > 1)}, got '{text}'")
     return sizes
 
 
@@ -465,38 +468,30 @@ def _alignment_result(result, out, weights, feedback_fa, rules_used, duration_s)
         rates = firing_rates(spike_i, spike_t, n, 0.0, duration_s)
         result.metrics[f"rate_layer{l}_hz"] = float(rates.mean())
     n_pairs = len(weights)
+    snapshots = out.get("snapshots", {})
+    if "snapshot_t" in out:
+        result.traces["snapshot_t"] = out["snapshot_t"]
     per_rule = {r: {"angle_deg": [], "sign_agreement": [], "pearson_r": []}
                 for r in (*rules_used, "fa")}
     for l, w in enumerate(weights):
         result.weights[f"W{l}"] = w
-        result.weights[f"fa{l}"] = feedback_fa[l]
-        finals = {"fa": feedback_fa[l]}
-        courses = {}
-        for rule in rules_used:
-            name = f"{rule}{l}"
-            if rule == "rdd":
-                finals[rule] = rdd_feedback(out["final"][f"rdd{l}_beta"], feedback_fa[l])
-                series = out.get("snapshots", {}).get(name)
-                if series is not None:
-                    series = np.array([rdd_feedback(b, feedback_fa[l]) for b in series])
+        for rule in ("fa", *rules_used):
+            # the time course if recorded (its last entry is the final state), else the final
+            if rule == "fa":
+                series = feedback_fa[l][None]
+            elif rule == "rdd":
+                betas = snapshots.get(f"rdd{l}", out["final"][f"rdd{l}_beta"][None])
+                series = np.array([rdd_feedback(b, feedback_fa[l]) for b in betas])
             else:
-                finals[rule] = out["final"][name]
-                series = out.get("snapshots", {}).get(name)
-            result.weights[f"{rule}{l}"] = finals[rule]
-            if series is not None:
-                courses[rule] = alignment_course(series, w)
-        for rule, y in finals.items():
-            course = alignment_course(y[None], w)
-            for key in per_rule[rule]:
-                value = float(course[key][0])
-                per_rule[rule][key].append(value)
-                if n_pairs > 1:
-                    result.metrics[f"{rule}_{key}_layer{l}"] = value
-        for rule, course in courses.items():
+                series = snapshots.get(f"{rule}{l}", out["final"][f"{rule}{l}"][None])
+            result.weights[f"{rule}{l}"] = series[-1]
+            course = alignment_course(series, w)
             for key, values in course.items():
-                result.traces[f"{rule}{l}_{key}"] = values
-        if "snapshot_t" in out:
-            result.traces["snapshot_t"] = out["snapshot_t"]
+                per_rule[rule][key].append(float(values[-1]))
+                if n_pairs > 1:
+                    result.metrics[f"{rule}_{key}_layer{l}"] = float(values[-1])
+                if rule != "fa" and len(series) > 1:
+                    result.traces[f"{rule}{l}_{key}"] = values
     for rule, keys in per_rule.items():
         for key, values in keys.items():
             result.metrics[f"{rule}_{key}"] = float(np.mean(values))

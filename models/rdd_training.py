@@ -159,9 +159,7 @@ def run_rdd_training(
     chosen = tuple(m for m in methods.replace(" ", "").split(",") if m)
     if not chosen or any(m not in METHODS for m in chosen):
         raise ParameterError(f"methods takes a subset of {','.join(METHODS)}, not '{methods}'")
-    hidden_sizes = parse_sizes(f"{hidden},1")[:-1] if hidden else ()
-    if not hidden_sizes:
-        raise ParameterError("hidden needs at least one hidden layer, e.g. hidden=64,32")
+    hidden_sizes = parse_sizes(hidden, name="hidden", minimum=1)
     if epochs < 1 or n_seeds < 1:
         raise ParameterError("epochs and n_seeds must be at least 1")
     if duration is not None:
