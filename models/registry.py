@@ -17,6 +17,7 @@ MODEL_MODULES = {
     "predictive-dynamics": ("models.predictive_dynamics", "run_predictive_dynamics"),
     "rdd-alignment": ("models.rdd_network", "run_rdd_alignment"),
     "rdd-training": ("models.rdd_training", "run_rdd_training"),
+    "supervised-dynamics": ("models.supervised_dynamics", "run_supervised_dynamics"),
 }
 
 #: keywords handled by the command line itself, not by --set

@@ -48,7 +48,7 @@ def feedforward_synapses(inputs, neurons, *, eps_f, alpha, copies=1, name="feedf
         on_post=FEEDFORWARD_HEBBIAN,
         name=name,
     )
-    _connect_blocks(syn, len(inputs) // copies, len(neurons) // copies, copies)
+    connect_blocks(syn, len(inputs) // copies, len(neurons) // copies, copies)
     syn.eps_f = eps_f
     syn.alpha = alpha
     syn.plastic = 1
@@ -81,7 +81,7 @@ def recurrent_synapses(neurons, *, eps_o, beta, mu, copies=1, name="recurrent"):
         name=name,
     )
     n = len(neurons) // copies
-    pre, post = _connect_blocks(syn, n, n, copies)
+    pre, post = connect_blocks(syn, n, n, copies)
     syn.autapse = (pre == post).astype(float)
     syn.transmit.when = "groups"
     syn.transmit.order = neurons.order + 1
@@ -92,7 +92,7 @@ def recurrent_synapses(neurons, *, eps_o, beta, mu, copies=1, name="recurrent"):
     return syn
 
 
-def _connect_blocks(syn, n_pre, n_post, copies):
+def connect_blocks(syn, n_pre, n_post, copies):
     """All pairs within each copy, row-major: index = (c * n_pre + i) * n_post + j."""
     import numpy as np
 
