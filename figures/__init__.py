@@ -29,6 +29,12 @@ def _rdd_training(**kwargs):
     return make(**kwargs)
 
 
+def _supervised_dynamics(**kwargs):
+    from figures.supervised_dynamics import make
+
+    return make(**kwargs)
+
+
 #: name -> (make function, description)
 FIGURES = {
     "balanced-learning": (_balanced_learning,
@@ -39,4 +45,7 @@ FIGURES = {
                       "weight inference: RDD, STDWI, weight mirror, FA (Guerguiev et al. 2020)"),
     "rdd-training": (_rdd_training,
                      "training with BP, FA and RDD feedback on digits (Guerguiev et al. 2020)"),
+    "supervised-dynamics": (_supervised_dynamics,
+                            "learning an oscillator and an integrator with fast and slow "
+                            "connections (Bourdoukan & Deneve 2015)"),
 }

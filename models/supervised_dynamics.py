@@ -165,7 +165,7 @@ def draw_inputs(seed, *, a, n_neurons, encoder_norm, mu, lam_hz, initial, learn_
 
 def run_supervised_dynamics(
     *,
-    duration=300 * second,
+    duration=600 * second,
     seed=1,
     device="cpp",
     system="oscillator",
@@ -196,7 +196,7 @@ def run_supervised_dynamics(
 
     Parameters
     ----------
-    duration : length of the learning phase (300 s).
+    duration : length of the learning phase (600 s).
     seed : seed of the encoder, the commands and Brian2's noise.
     device : ``runtime``, ``cpp`` or ``cuda``.
     system : ``oscillator`` (damped, A = [[-4.8, -22.4], [40, 0]]/s), ``integrator``

@@ -80,3 +80,18 @@ def test_rdd_training_orders_bp_rdd_fa(tmp_path, cache_dir):
     assert m["test_error_bp"] <= m["test_error_rdd"] < m["test_error_fa"]
     assert m["rdd_angle_deg_hidden1"] < 45 and m["rdd_angle_deg_hidden2"] < 45
     assert m["fa_angle_deg_hidden1"] > 70
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system", ["oscillator", "integrator"])
+def test_supervised_dynamics_learns_the_system(system, tmp_path, cache_dir):
+    """Issue 4: after the default 600 s, K = 0 reproduces the system; weights near targets."""
+    spikerules("run", "supervised-dynamics", "--seed", "1", "--set", f"system={system}",
+               "--out", tmp_path / "run", cache=cache_dir)
+    m = _metrics(tmp_path / "run")
+    assert m["autonomous_error"] <= 0.1 < m["autonomous_error_initial"]
+    assert m["fast_weight_distance_initial"] > 0.9 and m["fast_weight_distance"] <= 0.1
+    assert m["slow_weight_distance_initial"] == 1.0 and m["slow_weight_distance"] <= 0.2
+    # no ping-pong: no neuron above 100 Hz, in the tests or anywhere in learning
+    assert m["rate_max_hz"] < 100 and m["rate_max_learning_hz"] < 100
+    assert m["balance_correlation_median"] > 0.9

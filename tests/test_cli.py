@@ -22,6 +22,8 @@ from conftest import spikerules
         (["run", "balanced-coding", "--set", "seed=3"], "use --seed instead"),
         (["run", "balanced-coding", "--device", "tpu"], "invalid choice: 'tpu'"),
         (["run", "predictive-dynamics", "--set", "system=spiral"], "unknown system 'spiral'"),
+        (["run", "supervised-dynamics", "--set", "system=1,2;3"], "system must be one of"),
+        (["run", "supervised-dynamics", "--set", "initial=random"], "initial must be"),
         (["figures", "nope"], "unknown figure 'nope'"),
         (["raster", "/nonexistent/run"], "is not a run directory"),
     ],

@@ -12,6 +12,7 @@ from conftest import spikerules
     ("predictive-dynamics", "tracking_error", 0.1, "run"),
     ("rdd-alignment", "64x32_rdd_angle_deg", 60, "run-sizes-64x32"),
     ("rdd-training", "rdd_angle_deg_final", 80, "run"),
+    ("supervised-dynamics", "integrator_fast_weight_distance", 0.9, "run-integrator"),
 ])
 def test_quick_figure(name, key, bound, run, tmp_path, cache_dir):
     proc = spikerules("figures", name, "--quick", "--out", tmp_path, cache=cache_dir)
