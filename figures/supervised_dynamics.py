@@ -39,10 +39,10 @@ def make(out_dir, quick=False, device="cpp", seed=1):
 
 def draw(results, out, title=""):
     fig = plt.figure(figsize=(13, 16))
-    grid = fig.add_gridspec(6, 2 * len(results), hspace=0.75, wspace=0.5)
+    grid = fig.add_gridspec(6, 2 * len(results), hspace=0.75, wspace=0.5, top=0.95)
     for col, (system, result) in enumerate(results.items()):
         _column(fig, grid, 2 * col, system, result)
-    fig.suptitle(title, y=0.995)
+    fig.suptitle(title, y=0.97)
     return save_figure(fig, out)
 
 
@@ -60,7 +60,7 @@ def _column(fig, grid, col, system, result):
     ax.legend(frameon=False, fontsize=8)
     ax.set_title(f"{system}: weights over learning", fontsize=10)
     ax = fig.add_subplot(grid[1, col:col + 2])
-    plotting.learning_curve(ax, t, traces["learning_error"], ylabel="error with K on")
+    plotting.learning_curve(ax, t[1:], traces["learning_error"][1:], ylabel="error with K on")
     ax.set_title("normalised error of x̂ during learning", fontsize=9)
 
     tt = traces["t_test"]

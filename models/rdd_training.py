@@ -87,7 +87,7 @@ def train(*, data, hidden, method, seed, epochs, batch_size, lr, momentum, feedb
     sizes = (data.n_features, *hidden, data.n_classes)
     rng = np.random.default_rng([seed, 2])
     ws, bs = init_weights(rng, sizes)
-    fa = [init_weights(rng, sizes)[0][l].T.copy() for l in range(len(ws))]  # fixed random Y
+    fa = [w.T.copy() for w in init_weights(rng, sizes)[0]]  # fixed random Y: one more draw
     vel_w = [np.zeros_like(w) for w in ws]
     vel_b = [np.zeros_like(b) for b in bs]
     state, feedback = None, [f.copy() for f in fa]
