@@ -39,10 +39,10 @@ def make(out_dir, quick=False, device="cpp", seed=1):
 
 def draw(results, out, title=""):
     fig = plt.figure(figsize=(13, 16))
-    grid = fig.add_gridspec(6, 2 * len(results), hspace=0.75, wspace=0.5, top=0.95)
+    grid = fig.add_gridspec(6, 2 * len(results), hspace=0.75, wspace=0.5, top=0.94)
     for col, (system, result) in enumerate(results.items()):
         _column(fig, grid, 2 * col, system, result)
-    fig.suptitle(title, y=0.97)
+    fig.suptitle(title, y=0.985)
     return save_figure(fig, out)
 
 
