@@ -18,10 +18,13 @@ def _pair(feedback, forward):
 def angle_deg(feedback, forward):
     """Angle between vec(Y) and vec(W^T) in degrees (0: aligned, 90: unrelated, 180: opposite)."""
     y, w = _pair(feedback, forward)
-    norm = np.linalg.norm(y) * np.linalg.norm(w)
-    if norm == 0:
+    ny, nw = np.linalg.norm(y), np.linalg.norm(w)
+    if ny == 0 or nw == 0:
         return np.nan
-    return float(np.degrees(np.arccos(np.clip(np.dot(y, w) / norm, -1.0, 1.0))))
+    u, v = y / ny, w / nw
+    # 2 atan2(|u - v|, |u + v|) is exact near 0 and 180 degrees, where arccos of the cosine
+    # loses half the digits (arccos(1 - 1e-16) is already 1e-6 degrees)
+    return float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))))
 
 
 def sign_agreement(feedback, forward):
