@@ -11,7 +11,10 @@ arbitration is done by Brian2 code that runs on every target:
    (a summed variable, moved to the ``thresholds`` slot, order -1, after the state update);
 3. the threshold condition is ``score >= 0 and n_above < 0.5``.
 
-Cost grows as N^2 per step: fine for tens to a few hundred neurons.
+Cost grows as N^2 per step: fine for tens to a few hundred neurons. For larger groups,
+:func:`one_spike_per_step_tournament` finds the same neuron in about N sqrt(N) operations:
+neurons compete within blocks, each block's winner enters a small group of block units, the
+block units compete, and the result goes back to the neurons.
 """
 
 import numpy as np
@@ -25,16 +28,27 @@ n_above : 1
 
 THRESHOLD = "score >= 0 and n_above < 0.5"
 
+#: extra variable of a group that uses the tournament
+TOURNAMENT_VARIABLES = """
+block_above : 1
+"""
 
-def one_spike_per_step(neurons, *, score_expression, block_size=None, name=None):
+#: threshold condition with the tournament
+TOURNAMENT_THRESHOLD = "score >= 0 and n_above < 0.5 and block_above < 0.5"
+
+
+def one_spike_per_step(neurons, *, score_expression, block_size=None, name=None,
+                       when="thresholds", order=-2):
     """Add the arbitration to ``neurons``; returns the comparison ``Synapses``.
 
     ``score_expression`` is the noisy distance to threshold, e.g.
     ``"v - threshold - sigma_t * randn()"``. With ``block_size``, the group holds independent
-    copies of a network of that many neurons, and each copy arbitrates on its own.
+    copies of a network of that many neurons, and each copy arbitrates on its own. The score
+    is drawn at (``when``, ``order``) and compared at (``when``, ``order + 1``); the group's
+    thresholder must come after both.
     """
     neurons.run_regularly(  # belongs to the group: it runs wherever the group runs
-        f"score = {score_expression}", when="thresholds", order=-2,
+        f"score = {score_expression}", when=when, order=order,
         name=f"{neurons.name}_score",
     )
     n = len(neurons)
@@ -51,6 +65,62 @@ def one_spike_per_step(neurons, *, score_expression, block_size=None, name=None)
     offsets = block * np.arange(n // block)[:, None]
     compare.connect(i=(offsets + ii).ravel(), j=(offsets + jj).ravel())
     updater = compare.summed_updaters["n_above_post"]
-    updater.when = "thresholds"
-    updater.order = -1
+    updater.when = when
+    updater.order = order + 1
     return compare
+
+
+#: pre beats post: a larger value, or the same value and a lower index (as numpy's argmax)
+BEATS = """
+first : 1 (constant)
+{target}_post = int({var}_pre > {var}_post or ({var}_pre == {var}_post and first > 0.5)) : 1 (summed)
+"""
+
+
+def one_spike_per_step_tournament(neurons, *, score_expression, block, when, order, name=None):
+    """The arbitration of :func:`one_spike_per_step` in two rounds; returns the new objects.
+
+    ``neurons`` needs ``score``, ``n_above`` and ``block_above`` (NEURON_VARIABLES and
+    TOURNAMENT_VARIABLES) and the threshold TOURNAMENT_THRESHOLD. Round one: ``n_above``
+    counts the larger scores within the neuron's block of ``block`` neurons, so each block has
+    one winner. Round two: block units take their winner's score, count the blocks with a
+    larger one, and send that count back as ``block_above``. The neuron that wins both rounds
+    has the largest score of the group, as in the all-to-all version. Code runs at (``when``,
+    ``order`` ... ``order + 4``); the thresholder must come after.
+    """
+    from brian2 import NeuronGroup
+
+    name = name or f"{neurons.name}_tournament"
+    n = len(neurons)
+    n_blocks = -(-n // block)
+    neurons.run_regularly(f"score = {score_expression}", when=when, order=order,
+                          name=f"{neurons.name}_score")
+    member = np.arange(n) // block
+    within = Synapses(neurons, neurons, BEATS.format(var="score", target="n_above"),
+                      name=f"{name}_within")
+    ii, jj = np.nonzero((member[:, None] == member[None, :]) & ~np.eye(n, dtype=bool))
+    within.connect(i=ii, j=jj)
+    within.first = (ii < jj).astype(float)
+    updater = within.summed_updaters["n_above_post"]
+    updater.when, updater.order = when, order + 1
+    if n_blocks == 1:  # one block: round one decides (block_above stays 0)
+        return [within]
+    blocks = NeuronGroup(n_blocks, "best : 1\nblocks_above : 1", name=f"{name}_blocks")
+    # the winner of a block has n_above = 0: its score is the block's best
+    up = Synapses(neurons, blocks, "best_post = score_pre * int(n_above_pre < 0.5) : 1 (summed)",
+                  name=f"{name}_up")
+    up.connect(i=np.arange(n), j=member)
+    across = Synapses(blocks, blocks, BEATS.format(var="best", target="blocks_above"),
+                      name=f"{name}_across")
+    bi, bj = np.nonzero(~np.eye(n_blocks, dtype=bool))
+    across.connect(i=bi, j=bj)
+    across.first = (bi < bj).astype(float)
+    down = Synapses(blocks, neurons, "block_above_post = blocks_above_pre : 1 (summed)",
+                    name=f"{name}_down")
+    down.connect(i=member, j=np.arange(n))
+    for k, (syn, var) in enumerate(((up, "best_post"), (across, "blocks_above_post"),
+                                    (down, "block_above_post"))):
+        updater = syn.summed_updaters[var]
+        updater.when = when
+        updater.order = order + 2 + k
+    return [blocks, within, up, across, down]

@@ -1,0 +1,55 @@
+"""The E/I network with Dale's law: Brian2 against the NumPy reference of Algorithm 2."""
+
+import numpy as np
+import pytest
+from brian2 import second
+
+from models.balanced_coding import smoothed_white_noise
+from models.balanced_ei import MODEL_DEFAULTS, initial_weights, simulate
+from models.device import Simulation
+from reference_dale import run_algorithm2
+
+N_INPUTS, N_E, N_I, STEPS = 3, 12, 4, 3000
+#: fast learning so that 0.3 s moves every weight; no noise: the runs are deterministic
+PARAMS = dict(MODEL_DEFAULTS, sigma_v=0.0, sigma_t=0.0, tournament=5, eps_f=1e-2, eps_o=1e-2)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rng = np.random.default_rng(3)
+    weights = initial_weights(rng, N_INPUTS, N_E, N_I, w_autapse=PARAMS["w_autapse"])
+    stimulus = smoothed_white_noise(rng, STEPS, N_INPUTS, amplitude=2000, smoothing_steps=30,
+                                    block_steps=1000)
+    dt = float(PARAMS["dt"] / second)
+    reference = run_algorithm2(
+        weights, stimulus, dt=dt, lam=float(PARAMS["lam"] * second),
+        threshold=PARAMS["threshold"], eps_f=PARAMS["eps_f"], eps_o=PARAMS["eps_o"],
+        mu=PARAMS["mu"], autapse=PARAMS["w_autapse"],
+        refractory_steps=PARAMS["refractory_steps"],
+        trace_leak_e=float(PARAMS["trace_leak_e"] * second),
+        trace_leak_i=float(PARAMS["trace_leak_i"] * second))
+    return weights, stimulus, reference
+
+
+@pytest.mark.parametrize("device", ["runtime", "cpp"])
+def test_brian2_follows_algorithm2(device, setup, cache_dir):
+    weights, stimulus, (e_steps, e_neurons, i_steps, i_neurons, learned) = setup
+    with Simulation("balanced-ei-test", target=device, seed=1,
+                    code_params=dict(n_e=N_E, steps=STEPS)) as sim:
+        out = simulate(sim=sim, weights=weights, stimulus=stimulus, **PARAMS)
+    dt = float(PARAMS["dt"] / second)
+    assert len(e_steps) > 100 and len(i_steps) > 100
+    for pop, steps, neurons in (("exc", e_steps, e_neurons), ("inh", i_steps, i_neurons)):
+        i, t = out["spikes"][pop]
+        np.testing.assert_array_equal(np.rint(t / dt).astype(int), steps)
+        np.testing.assert_array_equal(i, neurons)
+    assert np.diff(e_steps).min() >= 1  # at most one spike per step and population
+    for key, value in learned.items():
+        assert np.abs(value - weights[key]).max() > 0.05, key  # every matrix learned
+        np.testing.assert_allclose(out["weights"][key], value, atol=1e-12, err_msg=key)
+    # Dale's law: no weight changed sign
+    w = out["weights"]
+    assert w["w_ei"].min() >= 0 and w["w_ie"].max() <= 0 and w["w_ii"].max() <= 0
+    off = ~np.eye(N_E, dtype=bool)
+    assert w["w_ee"][off].min() >= 0
+    np.testing.assert_array_equal(np.diag(w["w_ee"]), PARAMS["w_autapse"])
