@@ -73,6 +73,9 @@ def write_run(directory, *, params, metrics, spikes, arrays=None):
                 else:
                     write_json(tmp / f"{stem}.json", data)
         if directory.exists():
+            kept = directory / "checkpoints"  # written while a long run went on: kept
+            if kept.is_dir():
+                os.replace(kept, tmp / "checkpoints")
             shutil.rmtree(directory)
         os.replace(tmp, directory)
     except BaseException:

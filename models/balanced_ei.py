@@ -29,6 +29,8 @@ from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock, ms, second
 
 from models.arbitration import (NEURON_VARIABLES, TOURNAMENT_THRESHOLD, TOURNAMENT_VARIABLES,
                                 one_spike_per_step_tournament)
+from models.device import Simulation
+from models.result import RunResult
 from rules.balanced import feedforward_synapses
 from rules.dale import dale_synapses
 
@@ -167,17 +169,24 @@ def read_weights(objs, n_inputs, n_e, n_i):
     return synapses_to_weights(values, n_inputs, n_e, n_i)
 
 
-def simulate(*, sim, weights, stimulus, learn=True, state=None, **params):
-    """One simulation of ``len(stimulus)`` steps; returns spikes, weights and the end state.
+def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None,
+             trial_steps=None, **params):
+    """One simulation; returns spikes, weights and the end state.
 
-    ``stimulus`` (steps, inputs) in 1/second at the time step; ``state`` {(group, var): array}
-    continues a previous segment (None: from rest).
+    ``stimulus`` (samples, inputs) in 1/second, each sample held for ``stimulus_steps`` time
+    steps; ``state`` {(group, var): array} continues a previous segment (None: from rest).
+    With ``trial_steps``, V and r of both populations return to 0 at the start of every trial.
     """
     n_inputs, n_e = weights["f"].shape
     n_i = weights["w_ii"].shape[0]
     dt = params["dt"]
     objs = build_network(sim, n_inputs=n_inputs, n_e=n_e, n_i=n_i, stimulus_values=stimulus,
-                         stimulus_dt=dt, **params)
+                         stimulus_dt=stimulus_steps * dt, **params)
+    if trial_steps is not None:
+        trial_clock = sim.clock(trial_steps * dt, name="trial_clock")
+        for pop in ("exc", "inh"):
+            objs[pop].run_regularly("v = 0\nr = 0", when="start", clock=trial_clock,
+                                    name=f"{pop}_trial_reset")
     set_weights(sim, objs, weights)
     for key in ("ff", "syn_ee", "syn_ie", "syn_ei", "syn_ii"):
         objs[key].plastic = int(learn)
@@ -189,7 +198,8 @@ def simulate(*, sim, weights, stimulus, learn=True, state=None, **params):
                     inh=SpikeMonitor(objs["inh"], name="spikes_inh"))
     net = sim.network(*[o for k, o in objs.items() if k not in ("stimulus", "arbitration")],
                       *objs["arbitration"], *monitors.values())
-    sim.run(net, len(stimulus) * dt, namespace={"stimulus": objs["stimulus"]})
+    sim.run(net, len(stimulus) * stimulus_steps * dt, namespace={"stimulus": objs["stimulus"]},
+            report="text" if len(stimulus) * stimulus_steps * float(dt / second) >= 60 else None)
     sim.finish()
     if sim.build_only:
         return None
@@ -206,3 +216,359 @@ MODEL_DEFAULTS = dict(dt=0.1 * ms, lam=50 / second, threshold=0.5, mu=0.002, eps
                       eps_o=1e-4, refractory_steps=10, sigma_v=0.002, sigma_t=0.02,
                       w_autapse=-0.02, trace_leak_e=300 / second, trace_leak_i=50 / second,
                       tournament=20)
+
+
+# -- the model as the command line runs it ---------------------------------------------------
+
+DESCRIPTION = "E/I network with Dale's law learning a balanced code (Brendel et al. 2020, Fig 4)"
+QUICK = dict(duration=4 * second, segment=2 * second, decoder_duration=1 * second,
+             error_trials=2, test_directions=4, test_trials=4)
+SUMMARY = ("coding_error_e_initial", "coding_error_e_final", "coding_error_i_final",
+           "rate_e_final_hz", "rate_i_final_hz", "cv_isi_median", "fano_median",
+           "balance_correlation_median")
+
+
+def checkpoint_segments(n_segments):
+    """Segments after which a checkpoint is kept: 1, 2, 4, 8, ... and the last."""
+    keep = {n_segments}
+    k = 1
+    while k < n_segments:
+        keep.add(k)
+        k *= 2
+    return sorted(keep)
+
+
+def save_checkpoint(path, *, segment, time_s, weights, state, seed):
+    from analysis.io import write_npz
+
+    arrays = {f"W_{k}": v for k, v in weights.items()}
+    arrays.update({f"state_{g}_{v}": a for (g, v), a in state.items()})
+    arrays.update(segment=segment, time_s=time_s, seed=seed)
+    write_npz(path, arrays)
+
+
+def load_checkpoint(path):
+    """(segment, time in s, weights, state, seed) of a checkpoint file."""
+    from models.registry import ParameterError
+
+    try:
+        data = np.load(path)
+        weights = {k: data[f"W_{k}"] for k in WEIGHTS}
+        state = {(g, v): data[f"state_{g}_{v}"] for g, v in STATE}
+        return int(data["segment"]), float(data["time_s"]), weights, state, int(data["seed"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ParameterError(f"resume: cannot read a checkpoint from '{path}' ({exc})") from None
+
+
+def _input(rng, n_steps, n_inputs, amplitude, smoothing_steps, block_steps):
+    from models.balanced_coding import smoothed_white_noise
+
+    return smoothed_white_noise(rng, n_steps, n_inputs, amplitude=amplitude,
+                                smoothing_steps=smoothing_steps, block_steps=block_steps)
+
+
+def coding_errors(result, input_values, decoder_steps, dt, lam_hz, n_e, n_i, skip):
+    """Decoders fitted on the first ``decoder_steps`` steps, errors on the rest (E and I)."""
+    from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
+
+    n_steps = len(input_values)
+    # the signal the network represents: the leaky integral of the input, one step behind
+    x = np.vstack([np.zeros((1, input_values.shape[1])),
+                   leaky_filter(dt * input_values, dt, lam_hz)[:-1]])
+    out = {}
+    for pop, n in (("exc", n_e), ("inh", n_i)):
+        i, t = result["spikes"][pop]
+        r = filtered_rates(i, t, n, 0.0, n_steps, dt, lam_hz)
+        decoder = fit_decoder(r[:decoder_steps], x[:decoder_steps])
+        test = slice(decoder_steps + skip, n_steps)
+        out[pop] = coding_error(x[test], r[test] @ decoder)
+        test_s = (n_steps - decoder_steps) * dt
+        keep = t >= decoder_steps * dt
+        out[f"{pop}_rate"] = len(i[keep]) / (n * test_s)
+    return out
+
+
+def trial_statistics(result, n_e, n_directions, n_trials, trial_s):
+    """Spike counts (n_e, directions, trials), pooled-ISI CV and Fano per (neuron, direction)."""
+    from analysis.spikes import interval_cv
+
+    i, t = result["spikes"]["exc"]
+    trial = np.minimum((t // trial_s).astype(int), n_directions * n_trials - 1)
+    counts = np.zeros((n_e, n_directions * n_trials))
+    np.add.at(counts, (i, trial), 1)
+    counts = counts.reshape(n_e, n_directions, n_trials)
+    cv = np.full((n_e, n_directions), np.nan)
+    order = np.lexsort((t, i))  # by neuron, then time
+    i_sorted, t_sorted, trial_sorted = i[order], t[order], trial[order]
+    same = (np.diff(i_sorted) == 0) & (np.diff(trial_sorted) == 0)
+    isi = np.diff(t_sorted)[same]
+    isi_neuron, isi_dir = i_sorted[1:][same], trial_sorted[1:][same] // n_trials
+    for n in range(n_e):
+        mine = isi_neuron == n
+        for d in range(n_directions):
+            cv[n, d] = interval_cv(isi[mine & (isi_dir == d)])
+    mean = counts.mean(axis=2)
+    if n_trials < 2:  # a Fano factor needs repeated trials
+        return counts, cv, np.full(mean.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fano = np.where(mean > 1, counts.var(axis=2, ddof=1) / mean, np.nan)
+    return counts, cv, fano
+
+
+def run_balanced_ei(
+    *,
+    duration=800 * second,
+    seed=1,
+    device="cpp",
+    n_e=300,
+    n_i=75,
+    n_inputs=3,
+    dt=0.1 * ms,
+    lam=50 / second,
+    threshold=0.5,
+    mu=0.002,
+    eps_f=1e-5,
+    eps_o=1e-4,
+    refractory_steps=10,
+    sigma_v=0.002,
+    sigma_t=0.02,
+    w_autapse=-0.02,
+    trace_leak_e=300 / second,
+    trace_leak_i=50 / second,
+    tournament=20,
+    input_amplitude=2000.0,
+    input_smoothing=3 * ms,
+    input_block=100 * ms,
+    segment=50 * second,
+    decoder_duration=4 * second,
+    error_trials=10,
+    test_amplitude=90.0,
+    test_directions=20,
+    test_trials=50,
+    test_trial_duration=1 * second,
+    checkpoint_dir="",
+    resume="",
+    build_only=False,
+) -> RunResult:
+    """Learn a balanced E/I code with Dale's law; test it with the protocol of the paper.
+
+    Parameters (defaults: the official code of Fig 4)
+    ----------
+    duration : learning time (800 s; the paper learns for about 105,000 s).
+    seed : seed of the initial weights, the inputs and Brian2's noise.
+    device : ``runtime``, ``cpp`` or ``cuda``.
+    n_e, n_i, n_inputs : 300 E neurons, 75 I neurons, 3 input dimensions.
+    dt : time step (0.1 ms).
+    lam : leak of voltages and filtered spike trains (50/s).
+    threshold : spike threshold of both populations (0.5).
+    mu : quadratic rate cost (0.002).
+    eps_f, eps_o : Hebbian (F, W_EI: 1e-5) and voltage-based (W_EE, W_IE, W_II: 1e-4) rates.
+    refractory_steps : a neuron that fired may fire again after this many steps (10: 1 ms).
+    sigma_v, sigma_t : per-step noise s.d. of voltages (0.002) and thresholds (0.02).
+    w_autapse : the fixed E autapse (-0.02).
+    trace_leak_e, trace_leak_i : leaks of the input trace (6 lam) and of the E spike trace
+        read by the E -> I rule (lam).
+    tournament : block size of the one-spike-per-step arbitration (20).
+    input_amplitude, input_smoothing, input_block : learning input: white noise smoothed by a
+        Gaussian of s.d. 3 ms, times 2000, drawn in blocks of 100 ms.
+    segment : the learning runs in segments of this length (50 s); checkpoints are kept after
+        segments 1, 2, 4, 8, ... and the last.
+    decoder_duration, error_trials : each checkpoint is evaluated with frozen weights: decoders
+        of E and I fitted on 4 s of input, coding error on 10 s more.
+    test_amplitude, test_directions, test_trials, test_trial_duration : the test protocol of
+        the paper, before and after learning: constant input of amplitude 90 in 20 random
+        directions, 50 trials of 1 s each from rest (before learning: a fifth of the trials).
+    checkpoint_dir : where checkpoint files go ('' for none; ``spikerules run`` uses
+        OUT/checkpoints).
+    resume : a checkpoint file to continue from (same seed and parameters).
+    build_only : standalone targets: generate and compile, do not run.
+    """
+    from models.registry import ParameterError
+
+    dt_s = float(dt / second)
+    lam_hz = float(lam * second)
+    steps = lambda q: int(round(float(q / dt)))  # noqa: E731
+    seg_steps, learn_steps = steps(segment), steps(duration)
+    if seg_steps < 1 or learn_steps % seg_steps:
+        raise ParameterError(f"duration ({duration}) must be a whole number of segments "
+                             f"({segment})")
+    if n_e % n_i:
+        raise ParameterError(f"n_e ({n_e}) must be a multiple of n_i ({n_i})")
+    if min(test_directions, test_trials, error_trials) < 1:
+        raise ParameterError("test_directions, test_trials and error_trials must be >= 1")
+    n_segments = learn_steps // seg_steps
+    model = dict(dt=dt, lam=lam, threshold=threshold, mu=mu, eps_f=eps_f, eps_o=eps_o,
+                 refractory_steps=refractory_steps, sigma_v=sigma_v, sigma_t=sigma_t,
+                 w_autapse=w_autapse, trace_leak_e=trace_leak_e, trace_leak_i=trace_leak_i,
+                 tournament=tournament)
+    sizes = dict(n_e=n_e, n_i=n_i, n_inputs=n_inputs, dt=dt, tournament=tournament,
+                 refractory_steps=refractory_steps)
+    noise = dict(amplitude=input_amplitude, smoothing_steps=float(input_smoothing / dt),
+                 block_steps=steps(input_block))
+    params = dict(duration=duration, seed=seed, device=device, **dict(sizes, **model),
+                  input_amplitude=input_amplitude, input_smoothing=input_smoothing,
+                  input_block=input_block, segment=segment, decoder_duration=decoder_duration,
+                  error_trials=error_trials, test_amplitude=test_amplitude,
+                  test_directions=test_directions, test_trials=test_trials,
+                  test_trial_duration=test_trial_duration, resume=resume)
+    result = RunResult(model=NAME, params=params)
+
+    weights = initial_weights(np.random.default_rng(seed), n_inputs, n_e, n_i,
+                              w_autapse=w_autapse)
+    checkpoints = [(0.0, weights)]
+    state, first = None, 0
+    if resume:
+        first, t_resume, weights, state, ckpt_seed = load_checkpoint(resume)
+        if ckpt_seed != seed:
+            raise ParameterError(f"resume: the checkpoint has seed {ckpt_seed}, not {seed}")
+        checkpoints = [(t_resume, weights)]
+    keep = set(checkpoint_segments(n_segments))
+    ckpt_dir = None
+    if checkpoint_dir and not build_only:
+        from pathlib import Path
+
+        ckpt_dir = Path(checkpoint_dir)
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+    learn_wall = 0.0
+    import time
+
+    for k in range(first, n_segments):
+        rng = np.random.default_rng([seed, k])
+        stimulus = _input(rng, seg_steps, n_inputs, **noise)
+        sim = Simulation(NAME + "-learn", target=device, seed=seed * 100_003 + k,
+                         build_only=build_only, code_params=dict(sizes, steps=seg_steps))
+        t0 = time.perf_counter()
+        with sim:
+            out = simulate(sim=sim, weights=weights, stimulus=stimulus, learn=True, state=state,
+                           **model)
+        learn_wall += time.perf_counter() - t0
+        if out is None:  # build_only
+            break
+        weights, state = out["weights"], out["state"]
+        for key in (("exc", "lastspike"), ("inh", "lastspike")):  # times of the next segment
+            state[key] = state[key] - seg_steps * dt_s
+        t_end = (k + 1) * seg_steps * dt_s
+        rates = [len(out["spikes"][p][0]) / (n * seg_steps * dt_s)
+                 for p, n in (("exc", n_e), ("inh", n_i))]
+        print(f"balanced-ei: {t_end:g} s of {learn_steps * dt_s:g} s learned; rates E "
+              f"{rates[0]:.1f} Hz, I {rates[1]:.1f} Hz", flush=True)
+        if k + 1 in keep:
+            checkpoints.append((t_end, weights))
+            if ckpt_dir is not None:
+                save_checkpoint(ckpt_dir / f"weights-{t_end:09.1f}s.npz", segment=k + 1,
+                                time_s=t_end, weights=weights, state=state, seed=seed)
+    result.timings["learn_s"] = learn_wall
+
+    # --- evaluation of every checkpoint with frozen weights ---------------------------------
+    rng = np.random.default_rng([seed, 10**6])
+    decoder_steps = steps(decoder_duration)
+    eval_input = _input(rng, decoder_steps + error_trials * steps(1 * second), n_inputs, **noise)
+    curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
+    for c, (t_c, w_c) in enumerate(checkpoints):
+        sim = Simulation(NAME + "-evaluate", target=device, seed=seed * 100_003 + 50_000 + c,
+                         build_only=build_only,
+                         code_params=dict(sizes, steps=len(eval_input)))
+        with sim:
+            out = simulate(sim=sim, weights=w_c, stimulus=eval_input, learn=False, **model)
+        if out is None:
+            break
+        errs = coding_errors(out, eval_input, decoder_steps, dt_s, lam_hz, n_e, n_i,
+                             skip=steps(100 * ms))
+        curves["coding_error_e"].append(errs["exc"])
+        curves["coding_error_i"].append(errs["inh"])
+        curves["rate_e_hz"].append(errs["exc_rate"])
+        curves["rate_i_hz"].append(errs["inh_rate"])
+
+    # --- the test protocol, before and after learning ----------------------------------------
+    directions = rng.standard_normal((test_directions, n_inputs))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    trial_steps = steps(test_trial_duration)
+    protocol = {}
+    for tag, (t_c, w_c), trials in (("initial", checkpoints[0], max(1, test_trials // 5)),
+                                    ("final", checkpoints[-1], test_trials)):
+        if resume and tag == "initial":
+            continue
+        stim = test_amplitude * np.repeat(directions, trials, axis=0)
+        sim = Simulation(NAME + "-protocol", target=device,
+                         seed=seed * 100_003 + 90_000 + (tag == "final"),
+                         build_only=build_only,
+                         code_params=dict(sizes, trials=len(stim), trial=trial_steps))
+        with sim:
+            out = simulate(sim=sim, weights=w_c, stimulus=stim, stimulus_steps=trial_steps,
+                           trial_steps=trial_steps, learn=False, **model)
+        if out is None:
+            break
+        protocol[tag] = (out, w_c, trials)
+    if build_only:
+        result.metrics.update({k: float(v) for k, v in result.timings.items()})
+        return result
+    _protocol_metrics(result, protocol, directions, test_amplitude, trial_steps * dt_s, n_e,
+                      n_i, n_inputs)
+    result.traces.update({k: np.asarray(v) for k, v in curves.items()},
+                         checkpoint_time=np.array([t for t, _ in checkpoints]))
+    for c, (t_c, w_c) in enumerate(checkpoints):
+        result.weights.update({f"{k}_{t_c:g}s": v for k, v in w_c.items()})
+    m = result.metrics
+    for key, curve in curves.items():
+        suffix = "_hz" if key.endswith("_hz") else ""
+        base = key[: -len(suffix)] if suffix else key
+        m[f"{base}_initial{suffix}"] = float(curve[0])
+        m[f"{base}_final{suffix}"] = float(curve[-1])
+    m["learning_time_s"] = float(checkpoints[-1][0])
+    m.update({k: float(v) for k, v in result.timings.items()})
+    return result
+
+
+def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, n_inputs):
+    """CV, Fano factor, tuning and E/I balance of the constant-input trials."""
+    from analysis.balance import (balance_correlation, net_to_excitatory_ratio,
+                                  signed_input_currents)
+    from analysis.decoding import spike_matrix
+
+    m = result.metrics
+    n_dir = len(directions)
+    for tag, (out, w, trials) in protocol.items():
+        suffix = "" if tag == "final" else "_initial"
+        counts, cv, fano = trial_statistics(out, n_e, n_dir, trials, trial_s)
+        m[f"cv_isi_median{suffix}"] = float(np.nanmedian(cv)) if np.isfinite(cv).any() else np.nan
+        m[f"fano_median{suffix}"] = (float(np.nanmedian(fano)) if np.isfinite(fano).any()
+                                     else np.nan)
+        m[f"rate_e_protocol{suffix}_hz"] = float(counts.sum() / (n_e * n_dir * trials * trial_s))
+        i_i, t_i = out["spikes"]["inh"]
+        m[f"rate_i_protocol{suffix}_hz"] = float(len(i_i) / (n_i * n_dir * trials * trial_s))
+        # E/I balance of the E neurons in the first trial of every direction, at 1 ms
+        bin_s = 1e-3
+        n_bins = int(round(trial_s / bin_s))
+        exc_all, inh_all = [], []
+        for d in range(n_dir):
+            t0 = d * trials * trial_s
+            o_e = spike_matrix(*_shift(out["spikes"]["exc"], t0), n_e, 0.0, n_bins, bin_s)
+            o_i = spike_matrix(*_shift(out["spikes"]["inh"], t0), n_i, 0.0, n_bins, bin_s)
+            signal = np.hstack([np.repeat(amplitude * directions[d][None], n_bins, axis=0),
+                                o_e / bin_s, o_i / bin_s])
+            weight = np.hstack([w["f"].T, w["w_ee"] - np.diag(np.diag(w["w_ee"])), w["w_ie"]])
+            e, i = signed_input_currents(weight, signal)
+            exc_all.append(e)
+            inh_all.append(i)
+        exc, inh = np.vstack(exc_all), np.vstack(inh_all)
+        corr = balance_correlation(exc, inh, bin_s, 0.01)
+        m[f"balance_correlation_median{suffix}"] = float(np.nanmedian(corr))
+        m[f"net_to_excitatory_median{suffix}"] = float(np.nanmedian(
+            net_to_excitatory_ratio(exc, inh)))
+        result.traces.update({f"cv_isi_{tag}": cv, f"fano_{tag}": fano,
+                              f"tuning_{tag}": counts.mean(axis=2) / trial_s,
+                              f"balance_correlation_{tag}": corr,
+                              f"excitatory_mean_{tag}": exc.mean(axis=0),
+                              f"inhibitory_mean_{tag}": inh.mean(axis=0)})
+        for pop in ("exc", "inh"):
+            i, t = out["spikes"][pop]
+            first = t < 2 * trial_s * trials  # rasters: the first two directions
+            result.spikes[f"{pop}_{tag}"] = (i[first], t[first])
+    result.traces["directions"] = directions
+    result.traces["projection"] = directions @ protocol["final"][1]["f"] if "final" in protocol \
+        else np.zeros(0)
+
+
+def _shift(spikes, t0):
+    i, t = spikes
+    return i, t - t0

@@ -12,6 +12,7 @@ from models.registry import (
     MODEL_MODULES,
     ParameterError,
     load,
+    parameters,
     parse_duration,
     parse_settings,
 )
@@ -91,7 +92,7 @@ def run_model(name, *, device="cpp", duration=None, seed=1, settings=(), quick=F
 def cmd_run(args):
     import brian2
 
-    module, _ = load(args.model)
+    module, func = load(args.model)
     out = Path(args.out or f"runs/{args.model}-seed{args.seed}")
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out} exists and is not a directory")
@@ -99,6 +100,9 @@ def cmd_run(args):
     settings = list(args.settings)
     if args.data_dir is not None:
         settings.append(f"data_dir={args.data_dir}")
+    if "checkpoint_dir" in parameters(func) and not any(
+            s.startswith("checkpoint_dir=") for s in settings):
+        settings.append(f"checkpoint_dir={out / 'checkpoints'}")
     result = run_model(args.model, device=args.device, duration=args.duration, seed=args.seed,
                        settings=settings, quick=args.quick)
     wall = time.perf_counter() - t0
