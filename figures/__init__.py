@@ -11,6 +11,12 @@ def _balanced_learning(**kwargs):
     return make(**kwargs)
 
 
+def _balanced_ei(**kwargs):
+    from figures.balanced_ei import make
+
+    return make(**kwargs)
+
+
 def _predictive_dynamics(**kwargs):
     from figures.predictive_dynamics import make
 
@@ -39,6 +45,9 @@ def _supervised_dynamics(**kwargs):
 FIGURES = {
     "balanced-learning": (_balanced_learning,
                           "learning an efficient balanced code (Brendel et al. 2020 Fig 2)"),
+    "balanced-ei": (_balanced_ei,
+                    "E/I network with Dale's law: learning, Poisson-like statistics, balance "
+                    "(Brendel et al. 2020 Fig 4)"),
     "predictive-dynamics": (_predictive_dynamics,
                             "tracking a damped oscillator (Boerlin et al. 2013)"),
     "rdd-alignment": (_rdd_alignment,

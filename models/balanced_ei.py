@@ -465,7 +465,9 @@ def run_balanced_ei(
     eval_input = _input(rng, decoder_steps + error_trials * steps(1 * second), n_inputs, **noise)
     curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
     for c, (t_c, w_c) in enumerate(checkpoints):
-        sim = Simulation(NAME + "-evaluate", target=device, seed=seed * 100_003 + 50_000 + c,
+        # the noise seed follows the checkpoint's time: a resumed run evaluates alike
+        sim = Simulation(NAME + "-evaluate", target=device,
+                         seed=seed * 100_003 + 50_000 + int(round(t_c / float(segment / second))),
                          build_only=build_only,
                          code_params=dict(sizes, steps=len(eval_input)))
         with sim:

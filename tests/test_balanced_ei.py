@@ -53,3 +53,23 @@ def test_brian2_follows_algorithm2(device, setup, cache_dir):
     off = ~np.eye(N_E, dtype=bool)
     assert w["w_ee"][off].min() >= 0
     np.testing.assert_array_equal(np.diag(w["w_ee"]), PARAMS["w_autapse"])
+
+
+SMALL = dict(n_e=12, n_i=4, tournament=5, segment=0.2 * second, decoder_duration=0.5 * second,
+             error_trials=1, test_directions=2, test_trials=2,
+             test_trial_duration=0.2 * second, eps_f=1e-3, eps_o=1e-2)
+
+
+def test_resuming_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path, cache_dir):
+    from models.balanced_ei import run_balanced_ei
+
+    whole = run_balanced_ei(duration=0.6 * second, checkpoint_dir=str(tmp_path), **SMALL)
+    files = sorted(tmp_path.glob("weights-*.npz"))
+    assert [f.name for f in files] == ["weights-0000000.2s.npz", "weights-0000000.4s.npz",
+                                       "weights-0000000.6s.npz"]
+    resumed = run_balanced_ei(duration=0.6 * second, resume=str(files[0]), **SMALL)
+    for key in ("f", "w_ee", "w_ie", "w_ei", "w_ii"):
+        final = whole.weights[f"{key}_0.6s"]
+        assert np.abs(final - whole.weights[f"{key}_0s"]).max() > 1e-4  # it learned
+        np.testing.assert_array_equal(resumed.weights[f"{key}_0.6s"], final)
+    assert resumed.metrics["coding_error_e_final"] == whole.metrics["coding_error_e_final"]

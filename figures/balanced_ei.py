@@ -1,0 +1,95 @@
+"""Balanced E/I network with Dale's law (Brendel et al. 2020, Fig 4).
+
+Coding error and rates of E and I over learning; ISI CV and Fano factor distributions of the
+constant-input protocol before and after learning; each E neuron's mean excitatory against
+inhibitory input; tuning curves; rasters of both populations.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from figures import plotting
+from figures.common import figure_from_run, save_figure
+
+NAME = "balanced-ei"
+E_COLOR, I_COLOR = "tab:green", "tab:orange"
+
+
+def make(out_dir, quick=False, device="cpp", seed=1):
+    return figure_from_run(NAME, "balanced-ei", draw, out_dir=out_dir, quick=quick,
+                           device=device, seed=seed)
+
+
+def draw(result, out, title=""):
+    traces, m = result.traces, result.metrics
+    title += f": {m['learning_time_s']:g} s of learning"
+    fig = plt.figure(figsize=(13, 11))
+    grid = fig.add_gridspec(4, 4, hspace=0.6, wspace=0.45, top=0.93)
+    t = traces["checkpoint_time"]
+    for col, (key, label) in enumerate((("coding_error", "coding error"),
+                                        ("rate", "mean rate (Hz)"))):
+        ax = fig.add_subplot(grid[0, 2 * col:2 * col + 2])
+        suffix = "_hz" if key == "rate" else ""
+        for pop, color in (("e", E_COLOR), ("i", I_COLOR)):
+            values = traces[f"{key}_{pop}{suffix}"]
+            ax.plot(t[t > 0], values[t > 0], "o-", color=color, ms=3, label=pop.upper())
+            ax.axhline(values[0], color=color, ls=":", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("learning time (s)")
+        ax.set_ylabel(label)
+        ax.legend(frameon=False, fontsize=8, title="dotted: before", title_fontsize=7)
+
+    for col, (key, label) in enumerate((("cv_isi", "ISI CV"), ("fano", "Fano factor"))):
+        ax = fig.add_subplot(grid[1, col])
+        for tag, color in (("initial", "0.6"), ("final", "k")):
+            values = traces.get(f"{key}_{tag}")
+            if values is None:
+                continue
+            values = np.ravel(values)
+            values = values[np.isfinite(values)]
+            if values.size:
+                ax.hist(values, bins=30, range=(0, 2), histtype="step", color=color,
+                        label="before" if tag == "initial" else "after")
+        ax.axvline(1, color="r", ls="--", lw=0.8)
+        ax.set_xlabel(f"{label} (neuron, direction)")
+        ax.legend(frameon=False, fontsize=8)
+    for col, tag in ((2, "initial"), (3, "final")):
+        if f"excitatory_mean_{tag}" not in traces:
+            continue
+        ax = fig.add_subplot(grid[1, col])
+        suffix = "" if tag == "final" else "_initial"
+        plotting.scatter_identity(ax, traces[f"excitatory_mean_{tag}"],
+                                  -traces[f"inhibitory_mean_{tag}"],
+                                  xlabel="mean E input (1/s)", ylabel="mean -I input (1/s)",
+                                  color="0.5" if tag == "initial" else "k")
+        ax.set_title(f"{'before' if tag == 'initial' else 'after'}: E-I corr. "
+                     f"{m['balance_correlation_median' + suffix]:.2f}", fontsize=9)
+
+    ax = fig.add_subplot(grid[2, 0:2])
+    tuning, proj = traces["tuning_final"], traces["projection"]  # (n_e, dirs), (dirs, n_e)
+    for n in np.argsort(tuning.mean(axis=1))[-6:]:
+        order = np.argsort(proj[:, n])
+        ax.plot(proj[order, n], tuning[n, order], "o-", ms=3)
+    ax.set_xlabel("F$_k$ · input direction")
+    ax.set_ylabel("rate (Hz)")
+    ax.set_title("tuning of the six most active E neurons after learning", fontsize=9)
+    ax = fig.add_subplot(grid[2, 2:4])
+    ax.hist(tuning.mean(axis=1), bins=30, color="0.3")
+    ax.set_xlabel("mean rate over directions (Hz)")
+    ax.set_ylabel("E neurons")
+
+    for col, tag in ((0, "initial"), (2, "final")):
+        ax = fig.add_subplot(grid[3, col:col + 2])
+        if f"exc_{tag}" not in result.spikes:
+            continue
+        n_e = traces["tuning_final"].shape[0]
+        i_e, t_e = result.spikes[f"exc_{tag}"]
+        i_i, t_i = result.spikes[f"inh_{tag}"]
+        plotting.raster(ax, i_e, t_e, start=0, stop=1.0, color=E_COLOR, markersize=1)
+        plotting.raster(ax, i_i + n_e, t_i, start=0, stop=1.0, color=I_COLOR, markersize=1)
+        ax.set_title(f"constant input, {'before' if tag == 'initial' else 'after'} learning "
+                     "(E green, I orange)", fontsize=9)
+        ax.set_xlabel("time (s)")
+    fig.suptitle(title, y=0.98)
+    return save_figure(fig, out)
