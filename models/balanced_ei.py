@@ -346,6 +346,7 @@ def run_balanced_ei(
     test_directions=20,
     test_trials=50,
     test_trial_duration=1 * second,
+    balance_tau=10 * ms,
     checkpoint_dir="",
     resume="",
     build_only=False,
@@ -378,6 +379,8 @@ def run_balanced_ei(
     test_amplitude, test_directions, test_trials, test_trial_duration : the test protocol of
         the paper, before and after learning: constant input of amplitude 90 in 20 random
         directions, 50 trials of 1 s each from rest (before learning: a fifth of the trials).
+    balance_tau : low-pass filter of the input currents for the E/I balance (10 ms), which is
+        measured on the first trial of every direction, at 1 ms.
     checkpoint_dir : where checkpoint files go ('' for none; ``spikerules run`` uses
         OUT/checkpoints).
     resume : a checkpoint file to continue from (same seed and parameters).
@@ -410,7 +413,8 @@ def run_balanced_ei(
                   input_block=input_block, segment=segment, decoder_duration=decoder_duration,
                   error_trials=error_trials, test_amplitude=test_amplitude,
                   test_directions=test_directions, test_trials=test_trials,
-                  test_trial_duration=test_trial_duration, resume=resume)
+                  test_trial_duration=test_trial_duration, balance_tau=balance_tau,
+                  resume=resume)
     result = RunResult(model=NAME, params=params)
 
     weights = initial_weights(np.random.default_rng(seed), n_inputs, n_e, n_i,
@@ -505,7 +509,7 @@ def run_balanced_ei(
         result.metrics.update({k: float(v) for k, v in result.timings.items()})
         return result
     _protocol_metrics(result, protocol, directions, test_amplitude, trial_steps * dt_s, n_e,
-                      n_i, n_inputs)
+                      n_i, float(balance_tau / second))
     result.traces.update({k: np.asarray(v) for k, v in curves.items()},
                          checkpoint_time=np.array([t for t, _ in checkpoints]))
     for c, (t_c, w_c) in enumerate(checkpoints):
@@ -521,7 +525,7 @@ def run_balanced_ei(
     return result
 
 
-def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, n_inputs):
+def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, tau):
     """CV, Fano factor, tuning and E/I balance of the constant-input trials."""
     from analysis.balance import (balance_correlation, net_to_excitatory_ratio,
                                   signed_input_currents)
@@ -553,7 +557,7 @@ def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i
             exc_all.append(e)
             inh_all.append(i)
         exc, inh = np.vstack(exc_all), np.vstack(inh_all)
-        corr = balance_correlation(exc, inh, bin_s, 0.01)
+        corr = balance_correlation(exc, inh, bin_s, tau)
         m[f"balance_correlation_median{suffix}"] = float(np.nanmedian(corr))
         m[f"net_to_excitatory_median{suffix}"] = float(np.nanmedian(
             net_to_excitatory_ratio(exc, inh)))

@@ -95,3 +95,16 @@ def test_supervised_dynamics_learns_the_system(system, tmp_path, cache_dir):
     # no ping-pong: no neuron above 100 Hz, in the tests or anywhere in learning
     assert m["rate_max_hz"] < 100 and m["rate_max_learning_hz"] < 100
     assert m["balance_correlation_median"] > 0.9
+
+
+@pytest.mark.slow
+def test_balanced_ei_800s(tmp_path, cache_dir):
+    """Issue 5: errors below 0.05 (from ~0.4), E rate below 10 Hz, CV > 0.7, Fano > 0.5."""
+    spikerules("run", "balanced-ei", "--duration", "800s", "--seed", "1", "--out",
+               tmp_path / "run", cache=cache_dir, timeout=7200)
+    m = _metrics(tmp_path / "run")
+    assert m["coding_error_e_initial"] > 0.3
+    assert m["coding_error_e_final"] < 0.05 and m["coding_error_i_final"] < 0.05
+    assert m["rate_e_final_hz"] < 10
+    assert m["cv_isi_median"] > 0.7 and m["fano_median"] > 0.5
+    assert m["balance_correlation_median"] > 0.8
