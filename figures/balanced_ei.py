@@ -7,6 +7,7 @@ inhibitory input; tuning curves; rasters of both populations.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from figures import plotting
 from figures.common import figure_from_run, save_figure
@@ -36,6 +37,8 @@ def draw(result, out, title=""):
             ax.axhline(values[0], color=color, ls=":", lw=0.8)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        for axis in (ax.xaxis, ax.yaxis):  # minor labels crowd a short log range
+            axis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("learning time (s)")
         ax.set_ylabel(label)
         ax.legend(frameon=False, fontsize=8, title="dotted: before", title_fontsize=7)
