@@ -24,6 +24,8 @@ from conftest import spikerules
         (["run", "predictive-dynamics", "--set", "system=spiral"], "unknown system 'spiral'"),
         (["run", "supervised-dynamics", "--set", "system=1,2;3"], "system must be one of"),
         (["run", "supervised-dynamics", "--set", "initial=random"], "initial must be"),
+        (["run", "balanced-ei", "--duration", "70s"], "whole number of segments"),
+        (["run", "balanced-ei", "--set", "resume=/no/such/file.npz"], "resume: cannot read"),
         (["figures", "nope"], "unknown figure 'nope'"),
         (["raster", "/nonexistent/run"], "is not a run directory"),
     ],
