@@ -119,8 +119,11 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
                       when="groups", order=ORDER["e_trace"], name="exc_spike_trace")
     arbitration = []
     for pop, first in (("exc", "e"), ("inh", "i")):
+        n_pop = len(groups[pop])
+        # N b comparisons within blocks of b, (N / b)^2 across blocks: least near (2 N)^(1/3)
+        block = tournament or max(2, int(round((2 * n_pop) ** (1 / 3))))
         arbitration += one_spike_per_step_tournament(
-            groups[pop], score_expression=SCORE, block=tournament, when="groups",
+            groups[pop], score_expression=SCORE, block=block, when="groups",
             order=ORDER[f"{first}_arbitration"])
     ff = feedforward_synapses(inputs, exc, eps_f=eps_f, alpha=1.0, name="syn_ff")
     ff.post.when, ff.post.order = "groups", ORDER["e_learn"]
@@ -215,7 +218,7 @@ def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None
 MODEL_DEFAULTS = dict(dt=0.1 * ms, lam=50 / second, threshold=0.5, mu=0.002, eps_f=1e-5,
                       eps_o=1e-4, refractory_steps=10, sigma_v=0.002, sigma_t=0.02,
                       w_autapse=-0.02, trace_leak_e=300 / second, trace_leak_i=50 / second,
-                      tournament=20)
+                      tournament=0)
 
 
 # -- the model as the command line runs it ---------------------------------------------------
@@ -335,7 +338,7 @@ def run_balanced_ei(
     w_autapse=-0.02,
     trace_leak_e=300 / second,
     trace_leak_i=50 / second,
-    tournament=20,
+    tournament=0,
     input_amplitude=2000.0,
     input_smoothing=3 * ms,
     input_block=100 * ms,
@@ -369,7 +372,8 @@ def run_balanced_ei(
     w_autapse : the fixed E autapse (-0.02).
     trace_leak_e, trace_leak_i : leaks of the input trace (6 lam) and of the E spike trace
         read by the E -> I rule (lam).
-    tournament : block size of the one-spike-per-step arbitration (20).
+    tournament : block size of the one-spike-per-step arbitration (0: about (2 N)^(1/3) per
+        population, 8 for 300 E and 5 for 75 I neurons; the winner is the same for any size).
     input_amplitude, input_smoothing, input_block : learning input: white noise smoothed by a
         Gaussian of s.d. 3 ms, times 2000, drawn in blocks of 100 ms.
     segment : the learning runs in segments of this length (50 s); checkpoints are kept after

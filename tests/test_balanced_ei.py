@@ -31,12 +31,14 @@ def setup():
     return weights, stimulus, reference
 
 
-@pytest.mark.parametrize("device", ["runtime", "cpp"])
-def test_brian2_follows_algorithm2(device, setup, cache_dir):
+@pytest.mark.parametrize("device, tournament", [("runtime", 5), ("cpp", 5), ("cpp", 0)])
+def test_brian2_follows_algorithm2(device, tournament, setup, cache_dir):
+    """tournament 5: one block of I neurons; 0: blocks of 3 (E) and 2 (I), several rounds."""
     weights, stimulus, (e_steps, e_neurons, i_steps, i_neurons, learned) = setup
     with Simulation("balanced-ei-test", target=device, seed=1,
-                    code_params=dict(n_e=N_E, steps=STEPS)) as sim:
-        out = simulate(sim=sim, weights=weights, stimulus=stimulus, **PARAMS)
+                    code_params=dict(n_e=N_E, steps=STEPS, tournament=tournament)) as sim:
+        out = simulate(sim=sim, weights=weights, stimulus=stimulus,
+                       **dict(PARAMS, tournament=tournament))
     dt = float(PARAMS["dt"] / second)
     assert len(e_steps) > 100 and len(i_steps) > 100
     for pop, steps, neurons in (("exc", e_steps, e_neurons), ("inh", i_steps, i_neurons)):
