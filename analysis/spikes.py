@@ -82,6 +82,14 @@ def per_neuron(statistic, trains, **kwargs):
     return np.array([statistic(tr, **kwargs) for tr in trains], dtype=float)
 
 
+def finite_median(values):
+    """Median of the finite entries (per-neuron statistics are NaN for silent neurons); NaN if
+    there are none."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
 def fano_factor(counts):
     """Fano factor var/mean of spike counts (population variance, as Elephant); NaN if mean 0."""
     counts = np.asarray(counts, dtype=float)

@@ -12,13 +12,13 @@ arbitration is done by Brian2 code that runs on every target:
 3. the threshold condition is ``score >= 0 and n_above < 0.5``.
 
 Cost grows as N^2 per step: fine for tens to a few hundred neurons. For larger groups,
-:func:`one_spike_per_step_tournament` finds the same neuron in about N sqrt(N) operations:
-neurons compete within blocks, each block's winner enters a small group of block units, the
-block units compete, and the result goes back to the neurons.
+:func:`one_spike_per_step_tournament` finds the same neuron in N b + (N / b)^2 operations for
+blocks of b neurons: neurons compete within blocks, each block's winner enters a small group
+of block units, the block units compete, and the result goes back to the neurons.
 """
 
 import numpy as np
-from brian2 import Synapses
+from brian2 import NeuronGroup, Synapses
 
 #: variables the neuron group must declare
 NEURON_VARIABLES = """
@@ -47,10 +47,7 @@ def one_spike_per_step(neurons, *, score_expression, block_size=None, name=None,
     is drawn at (``when``, ``order``) and compared at (``when``, ``order + 1``); the group's
     thresholder must come after both.
     """
-    neurons.run_regularly(  # belongs to the group: it runs wherever the group runs
-        f"score = {score_expression}", when=when, order=order,
-        name=f"{neurons.name}_score",
-    )
+    _draw_score(neurons, score_expression, when, order)
     n = len(neurons)
     block = block_size or n
     if n % block:
@@ -64,10 +61,19 @@ def one_spike_per_step(neurons, *, score_expression, block_size=None, name=None,
     ii, jj = np.nonzero(~np.eye(block, dtype=bool))
     offsets = block * np.arange(n // block)[:, None]
     compare.connect(i=(offsets + ii).ravel(), j=(offsets + jj).ravel())
-    updater = compare.summed_updaters["n_above_post"]
-    updater.when = when
-    updater.order = order + 1
+    _schedule(compare, "n_above_post", when, order + 1)
     return compare
+
+
+def _draw_score(neurons, score_expression, when, order):
+    neurons.run_regularly(  # belongs to the group: it runs wherever the group runs
+        f"score = {score_expression}", when=when, order=order, name=f"{neurons.name}_score")
+
+
+def _schedule(syn, summed, when, order):
+    """Move the updater of a summed variable to (``when``, ``order``)."""
+    updater = syn.summed_updaters[summed]
+    updater.when, updater.order = when, order
 
 
 #: pre beats post: a larger value, or the same value and a lower index (as numpy's argmax)
@@ -88,21 +94,17 @@ def one_spike_per_step_tournament(neurons, *, score_expression, block, when, ord
     has the largest score of the group, as in the all-to-all version. Code runs at (``when``,
     ``order`` ... ``order + 4``); the thresholder must come after.
     """
-    from brian2 import NeuronGroup
-
     name = name or f"{neurons.name}_tournament"
     n = len(neurons)
     n_blocks = -(-n // block)
-    neurons.run_regularly(f"score = {score_expression}", when=when, order=order,
-                          name=f"{neurons.name}_score")
+    _draw_score(neurons, score_expression, when, order)
     member = np.arange(n) // block
     within = Synapses(neurons, neurons, BEATS.format(var="score", target="n_above"),
                       name=f"{name}_within")
     ii, jj = np.nonzero((member[:, None] == member[None, :]) & ~np.eye(n, dtype=bool))
     within.connect(i=ii, j=jj)
     within.first = (ii < jj).astype(float)
-    updater = within.summed_updaters["n_above_post"]
-    updater.when, updater.order = when, order + 1
+    _schedule(within, "n_above_post", when, order + 1)
     if n_blocks == 1:  # one block: round one decides (block_above stays 0)
         return [within]
     blocks = NeuronGroup(n_blocks, "best : 1\nblocks_above : 1", name=f"{name}_blocks")
@@ -120,7 +122,5 @@ def one_spike_per_step_tournament(neurons, *, score_expression, block, when, ord
     down.connect(i=member, j=np.arange(n))
     for k, (syn, var) in enumerate(((up, "best_post"), (across, "blocks_above_post"),
                                     (down, "block_above_post"))):
-        updater = syn.summed_updaters[var]
-        updater.when = when
-        updater.order = order + 2 + k
+        _schedule(syn, var, when, order + 2 + k)
     return [blocks, within, up, across, down]

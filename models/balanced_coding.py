@@ -24,7 +24,8 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, defaultclock, SpikeMonitor, StateMonitor, ms, second
 
 from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
-from analysis.spikes import firing_rates, interval_cv, max_spikes_per_step, split_trains
+from analysis.spikes import (finite_median, firing_rates, interval_cv, max_spikes_per_step,
+                             split_trains)
 from analysis.weights import recurrent_weight_distance
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.device import Simulation
@@ -413,7 +414,7 @@ def run_balanced_coding(
         curves["coding_error"][c] = np.mean(errors)
         curves["rate_hz"][c] = firing_rates(test_i, test_t, n_neurons, 0.0, total_time).mean()
         curves["weight_distance"][c] = recurrent_weight_distance(omega_ckpt[c], f_ckpt[c])
-        curves["cv_isi_median"][c] = np.nanmedian(cv) if np.isfinite(cv).any() else np.nan
+        curves["cv_isi_median"][c] = finite_median(cv)
         if c in (0, n_ckpt - 1):
             tag = "initial" if c == 0 else "final"
             result.spikes[f"test_{tag}"] = (test_i, test_t)

@@ -24,12 +24,22 @@ resumes exactly, and a long run holds one segment of input in memory.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock, ms, second
 
+from analysis.balance import balance_correlation, net_to_excitatory_ratio, signed_input_currents
+from analysis.decoding import (coding_error, filtered_rates, fit_decoder, leaky_filter,
+                               spike_matrix)
+from analysis.io import write_npz
+from analysis.spikes import finite_median, interval_cv
 from models.arbitration import (NEURON_VARIABLES, TOURNAMENT_THRESHOLD, TOURNAMENT_VARIABLES,
                                 one_spike_per_step_tournament)
+from models.balanced_coding import smoothed_white_noise
 from models.device import Simulation
+from models.registry import ParameterError
 from models.result import RunResult
 from rules.balanced import feedforward_synapses
 from rules.dale import dale_synapses
@@ -242,8 +252,6 @@ def checkpoint_segments(n_segments):
 
 
 def save_checkpoint(path, *, segment, time_s, weights, state, seed):
-    from analysis.io import write_npz
-
     arrays = {f"W_{k}": v for k, v in weights.items()}
     arrays.update({f"state_{g}_{v}": a for (g, v), a in state.items()})
     arrays.update(segment=segment, time_s=time_s, seed=seed)
@@ -252,8 +260,6 @@ def save_checkpoint(path, *, segment, time_s, weights, state, seed):
 
 def load_checkpoint(path):
     """(segment, time in s, weights, state, seed) of a checkpoint file."""
-    from models.registry import ParameterError
-
     try:
         data = np.load(path)
         weights = {k: data[f"W_{k}"] for k in WEIGHTS}
@@ -263,21 +269,18 @@ def load_checkpoint(path):
         raise ParameterError(f"resume: cannot read a checkpoint from '{path}' ({exc})") from None
 
 
-def _input(rng, n_steps, n_inputs, amplitude, smoothing_steps, block_steps):
-    from models.balanced_coding import smoothed_white_noise
+def represented_signal(input_values, dt, lam_hz):
+    """The signal the network represents: the leaky integral of the input, one step behind."""
+    return np.vstack([np.zeros((1, input_values.shape[1])),
+                      leaky_filter(dt * input_values, dt, lam_hz)[:-1]])
 
-    return smoothed_white_noise(rng, n_steps, n_inputs, amplitude=amplitude,
-                                smoothing_steps=smoothing_steps, block_steps=block_steps)
 
+def coding_errors(result, x, decoder_steps, dt, lam_hz, n_e, n_i, skip):
+    """Decoders fitted on the first ``decoder_steps`` steps, errors on the rest (E and I).
 
-def coding_errors(result, input_values, decoder_steps, dt, lam_hz, n_e, n_i, skip):
-    """Decoders fitted on the first ``decoder_steps`` steps, errors on the rest (E and I)."""
-    from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
-
-    n_steps = len(input_values)
-    # the signal the network represents: the leaky integral of the input, one step behind
-    x = np.vstack([np.zeros((1, input_values.shape[1])),
-                   leaky_filter(dt * input_values, dt, lam_hz)[:-1]])
+    ``x`` (steps, inputs) is the signal to decode (``represented_signal`` of the input).
+    """
+    n_steps = len(x)
     out = {}
     for pop, n in (("exc", n_e), ("inh", n_i)):
         i, t = result["spikes"][pop]
@@ -292,9 +295,12 @@ def coding_errors(result, input_values, decoder_steps, dt, lam_hz, n_e, n_i, ski
 
 
 def trial_statistics(result, n_e, n_directions, n_trials, trial_s):
-    """Spike counts (n_e, directions, trials), pooled-ISI CV and Fano per (neuron, direction)."""
-    from analysis.spikes import interval_cv
+    """Spike counts (n_e, directions, trials), pooled-ISI CV and Fano per (neuron, direction).
 
+    The Fano factor uses the sample variance over trials, as the official code (MATLAB's var),
+    and only (neuron, direction) pairs with more than one spike per trial on average; that is
+    why it is not ``analysis.spikes.fano_factor`` (population variance, as Elephant).
+    """
     i, t = result["spikes"]["exc"]
     trial = np.minimum((t // trial_s).astype(int), n_directions * n_trials - 1)
     counts = np.zeros((n_e, n_directions * n_trials))
@@ -390,8 +396,6 @@ def run_balanced_ei(
     resume : a checkpoint file to continue from (same seed and parameters).
     build_only : standalone targets: generate and compile, do not run.
     """
-    from models.registry import ParameterError
-
     dt_s = float(dt / second)
     lam_hz = float(lam * second)
     steps = lambda q: int(round(float(q / dt)))  # noqa: E731
@@ -433,16 +437,12 @@ def run_balanced_ei(
     keep = set(checkpoint_segments(n_segments))
     ckpt_dir = None
     if checkpoint_dir and not build_only:
-        from pathlib import Path
-
         ckpt_dir = Path(checkpoint_dir)
         ckpt_dir.mkdir(parents=True, exist_ok=True)
     learn_wall = 0.0
-    import time
-
     for k in range(first, n_segments):
         rng = np.random.default_rng([seed, k])
-        stimulus = _input(rng, seg_steps, n_inputs, **noise)
+        stimulus = smoothed_white_noise(rng, seg_steps, n_inputs, **noise)
         sim = Simulation(NAME + "-learn", target=device, seed=seed * 100_003 + k,
                          build_only=build_only, code_params=dict(sizes, steps=seg_steps))
         t0 = time.perf_counter()
@@ -470,7 +470,9 @@ def run_balanced_ei(
     # --- evaluation of every checkpoint with frozen weights ---------------------------------
     rng = np.random.default_rng([seed, 10**6])
     decoder_steps = steps(decoder_duration)
-    eval_input = _input(rng, decoder_steps + error_trials * steps(1 * second), n_inputs, **noise)
+    eval_input = smoothed_white_noise(rng, decoder_steps + error_trials * steps(1 * second),
+                                      n_inputs, **noise)
+    eval_x = represented_signal(eval_input, dt_s, lam_hz)
     curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
     for c, (t_c, w_c) in enumerate(checkpoints):
         # the noise seed follows the checkpoint's time: a resumed run evaluates alike
@@ -482,7 +484,7 @@ def run_balanced_ei(
             out = simulate(sim=sim, weights=w_c, stimulus=eval_input, learn=False, **model)
         if out is None:
             break
-        errs = coding_errors(out, eval_input, decoder_steps, dt_s, lam_hz, n_e, n_i,
+        errs = coding_errors(out, eval_x, decoder_steps, dt_s, lam_hz, n_e, n_i,
                              skip=steps(100 * ms))
         curves["coding_error_e"].append(errs["exc"])
         curves["coding_error_i"].append(errs["inh"])
@@ -531,40 +533,35 @@ def run_balanced_ei(
 
 def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, tau):
     """CV, Fano factor, tuning and E/I balance of the constant-input trials."""
-    from analysis.balance import (balance_correlation, net_to_excitatory_ratio,
-                                  signed_input_currents)
-    from analysis.decoding import spike_matrix
-
     m = result.metrics
     n_dir = len(directions)
     for tag, (out, w, trials) in protocol.items():
         suffix = "" if tag == "final" else "_initial"
         counts, cv, fano = trial_statistics(out, n_e, n_dir, trials, trial_s)
-        m[f"cv_isi_median{suffix}"] = float(np.nanmedian(cv)) if np.isfinite(cv).any() else np.nan
-        m[f"fano_median{suffix}"] = (float(np.nanmedian(fano)) if np.isfinite(fano).any()
-                                     else np.nan)
+        m[f"cv_isi_median{suffix}"] = finite_median(cv)
+        m[f"fano_median{suffix}"] = finite_median(fano)
         m[f"rate_e_protocol{suffix}_hz"] = float(counts.sum() / (n_e * n_dir * trials * trial_s))
-        i_i, t_i = out["spikes"]["inh"]
+        (i_e, t_e), (i_i, t_i) = out["spikes"]["exc"], out["spikes"]["inh"]
         m[f"rate_i_protocol{suffix}_hz"] = float(len(i_i) / (n_i * n_dir * trials * trial_s))
         # E/I balance of the E neurons in the first trial of every direction, at 1 ms
         bin_s = 1e-3
         n_bins = int(round(trial_s / bin_s))
+        # inputs of an E neuron: F^T I, W_EE without the autapse (its reset), W_IE
+        weight = np.hstack([w["f"].T, w["w_ee"] - np.diag(np.diag(w["w_ee"])), w["w_ie"]])
         exc_all, inh_all = [], []
         for d in range(n_dir):
             t0 = d * trials * trial_s
-            o_e = spike_matrix(*_shift(out["spikes"]["exc"], t0), n_e, 0.0, n_bins, bin_s)
-            o_i = spike_matrix(*_shift(out["spikes"]["inh"], t0), n_i, 0.0, n_bins, bin_s)
+            o_e = spike_matrix(i_e, t_e - t0, n_e, 0.0, n_bins, bin_s)
+            o_i = spike_matrix(i_i, t_i - t0, n_i, 0.0, n_bins, bin_s)
             signal = np.hstack([np.repeat(amplitude * directions[d][None], n_bins, axis=0),
                                 o_e / bin_s, o_i / bin_s])
-            weight = np.hstack([w["f"].T, w["w_ee"] - np.diag(np.diag(w["w_ee"])), w["w_ie"]])
             e, i = signed_input_currents(weight, signal)
             exc_all.append(e)
             inh_all.append(i)
         exc, inh = np.vstack(exc_all), np.vstack(inh_all)
         corr = balance_correlation(exc, inh, bin_s, tau)
-        m[f"balance_correlation_median{suffix}"] = float(np.nanmedian(corr))
-        m[f"net_to_excitatory_median{suffix}"] = float(np.nanmedian(
-            net_to_excitatory_ratio(exc, inh)))
+        m[f"balance_correlation_median{suffix}"] = finite_median(corr)
+        m[f"net_to_excitatory_median{suffix}"] = finite_median(net_to_excitatory_ratio(exc, inh))
         result.traces.update({f"cv_isi_{tag}": cv, f"fano_{tag}": fano,
                               f"tuning_{tag}": counts.mean(axis=2) / trial_s,
                               f"balance_correlation_{tag}": corr,
@@ -575,10 +572,5 @@ def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i
             first = t < 2 * trial_s * trials  # rasters: the first two directions
             result.spikes[f"{pop}_{tag}"] = (i[first], t[first])
     result.traces["directions"] = directions
-    result.traces["projection"] = directions @ protocol["final"][1]["f"] if "final" in protocol \
-        else np.zeros(0)
-
-
-def _shift(spikes, t0):
-    i, t = spikes
-    return i, t - t0
+    final_f = protocol["final"][1]["f"]
+    result.traces["projection"] = directions @ final_f  # F_k . direction, (directions, n_e)

@@ -18,7 +18,8 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, second
 
 from analysis.decoding import filtered_rates, normalised_mse
-from analysis.spikes import firing_rates, isi_cv, max_spikes_per_step, per_neuron, split_trains
+from analysis.spikes import (finite_median, firing_rates, isi_cv, max_spikes_per_step,
+                             per_neuron, split_trains)
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.device import Simulation
 from models.registry import ParameterError
@@ -196,7 +197,7 @@ def run_predictive_dynamics(
         tracking_error=normalised_mse(x[skip:], xhat[skip:]),
         rate_mean_hz=float(rates.mean()),
         rate_max_hz=float(rates.max()),
-        cv_isi_median=float(np.nanmedian(cv)) if np.isfinite(cv).any() else float("nan"),
+        cv_isi_median=finite_median(cv),
         n_spikes=int(spike_i.size),
         max_spikes_per_step=max_spikes_per_step(spike_t, dt_s),
         **{k: float(v) for k, v in sim.timings.items()},

@@ -51,6 +51,7 @@ from analysis.spikes import firing_rates
 from models.device import Simulation
 from models.registry import ParameterError
 from models.result import RunResult
+from rules import connect_all
 from rules import rdd as rdd_rules
 
 NAME = "rdd-alignment"
@@ -380,7 +381,7 @@ def _synapses(pre, post, name):
     from brian2 import Synapses
 
     syn = Synapses(pre, post, "w : 1", on_pre=TRANSMIT, name=name)
-    rdd_rules.connect_all(syn)
+    connect_all(syn)
     return syn
 
 

@@ -36,7 +36,8 @@ from brian2 import Hz, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, defaul
 
 from analysis.balance import balance_correlation, net_to_excitatory_ratio, signed_input_currents
 from analysis.decoding import leaky_filter, normalised_mse, spike_matrix
-from analysis.spikes import firing_rates, isi_cv, max_spikes_per_step, per_neuron, split_trains
+from analysis.spikes import (finite_median, firing_rates, isi_cv, max_spikes_per_step,
+                             per_neuron, split_trains)
 from analysis.weights import relative_distance
 from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from models.balanced_coding import smoothed_white_noise
@@ -44,7 +45,8 @@ from models.device import Simulation
 from models.predictive_dynamics import simulate_target
 from models.registry import ParameterError
 from models.result import RunResult
-from rules.balanced import connect_blocks, recurrent_synapses
+from rules import connect_all
+from rules.balanced import recurrent_synapses
 from rules.supervised import slow_synapses
 
 NAME = "supervised-dynamics"
@@ -284,7 +286,7 @@ def run_supervised_dynamics(
             I_err_post = k_gain * f * err_pre : 1/second (summed)
             """, name="encoder")
         for syn in (target_system, decoder, enc):
-            connect_blocks(syn, len(syn.source), len(syn.target), 1)
+            connect_all(syn)
         decoder.summed_updaters["xhat_post"].order = ORDER_DECODER
         fast = recurrent_synapses(neurons, eps_o=eps_fast, beta=beta, mu=mu, name="fast")
         slow = slow_synapses(neurons, eps_s=eps_slow, order=ORDER_SLOW_RULE, name="slow")
@@ -350,13 +352,11 @@ def run_supervised_dynamics(
     test_t = float(test_duration / second)
     for phase, start, stop in phases:
         t0, t1 = start * dt_s, stop * dt_s
-        in_phase = (trace_t >= t0 - 1e-9) & (trace_t < t1 - 1e-9)
-        keep = (spike_t >= t0 - 1e-9) & (spike_t < t1 - 1e-9)
+        in_phase, keep = _within(trace_t, t0, t1), _within(spike_t, t0, t1)
         si, st = spike_i[keep], spike_t[keep] - t0  # times from the start of the phase
         result.spikes[phase] = (si, st)
         if phase == "learning":
             continue
-        tag = "initial" if phase == "before" else "final"
         weights = (fast0, slow0) if phase == "before" else (fast_end, slow_end)
         xs, xhs = x[in_phase], xhat[in_phase]
         rates = firing_rates(si, st, n_neurons, 0.0, test_t)
@@ -366,38 +366,36 @@ def run_supervised_dynamics(
                                  per_sample, dt_s, lam_hz)
         corr = balance_correlation(exc, inh, dt_s, float(balance_tau / second))
         ratio = net_to_excitatory_ratio(exc, inh)
-        suffix = "" if tag == "final" else "_initial"
+        suffix = "_initial" if phase == "before" else ""
         m[f"autonomous_error{suffix}"] = normalised_mse(xs[skip:], xhs[skip:])
         m[f"rate_mean_hz{suffix}"] = float(rates.mean())
         m[f"rate_max_hz{suffix}"] = float(rates.max())
-        m[f"cv_isi_median{suffix}"] = _nanmedian(cv)
-        m[f"balance_correlation_median{suffix}"] = _nanmedian(corr)
-        m[f"net_to_excitatory_median{suffix}"] = _nanmedian(ratio)
+        m[f"cv_isi_median{suffix}"] = finite_median(cv)
+        m[f"balance_correlation_median{suffix}"] = finite_median(corr)
+        m[f"net_to_excitatory_median{suffix}"] = finite_median(ratio)
         result.traces.update({f"x_{phase}": xs, f"xhat_{phase}": xhs,
                               f"rates_hz_{phase}": rates, f"cv_isi_{phase}": cv,
                               f"balance_correlation_{phase}": corr,
                               f"excitatory_mean_{phase}": exc.mean(axis=0),
                               f"inhibitory_mean_{phase}": inh.mean(axis=0)})
-    result.traces["t_test"] = 1e-3 * np.arange(int(np.sum(
-        (trace_t >= phases[2][1] * dt_s - 1e-9) & (trace_t < phases[2][2] * dt_s - 1e-9))))
+    result.traces["t_test"] = 1e-3 * np.arange(len(result.traces["x_after"]))  # 1-ms traces
 
     # learning: weight distances at the snapshots and the error in the windows between them
     t_learn0, t_learn1 = phases[1][1] * dt_s, phases[1][2] * dt_s
-    course_t = np.concatenate([[t_learn0], snap_t[snap_t > t_learn0 + 1e-9], [t_learn1]])
-    course_fast = [fast0] + [w for w, t in zip(fast_snaps, snap_t) if t > t_learn0 + 1e-9]
-    course_slow = [slow0] + [w for w, t in zip(slow_snaps, snap_t) if t > t_learn0 + 1e-9]
-    course_fast.append(fast_end)
-    course_slow.append(slow_end)
+    inside = snap_t > t_learn0 + 1e-9  # snapshots after the learning started
+    course_t = np.concatenate([[t_learn0], snap_t[inside], [t_learn1]])
+    course_fast = [fast0, *fast_snaps[inside], fast_end]
+    course_slow = [slow0, *slow_snaps[inside], slow_end]
     fast_dist = np.array([relative_distance(w, fast_opt) for w in course_fast])
     slow_dist = np.array([relative_distance(w, slow_opt) for w in course_slow])
     window_err = np.full(len(course_t), np.nan)
     window_rate_max = np.full(len(course_t), np.nan)
     for k in range(1, len(course_t)):
         lo, hi = course_t[k - 1], course_t[k]
-        sel = (trace_t >= lo - 1e-9) & (trace_t < hi - 1e-9)
+        sel = _within(trace_t, lo, hi)
         if sel.sum() > 1:
             window_err[k] = normalised_mse(x[sel], xhat[sel])
-        spk = (spike_t >= lo - 1e-9) & (spike_t < hi - 1e-9)
+        spk = _within(spike_t, lo, hi)
         if hi > lo:
             window_rate_max[k] = firing_rates(spike_i[spk], spike_t[spk], n_neurons, lo, hi).max()
     result.traces.update(learning_time=course_t - t_learn0, fast_weight_distance=fast_dist,
@@ -418,6 +416,11 @@ def run_supervised_dynamics(
         **{k: float(v) for k, v in sim.timings.items()},
     )
     return result
+
+
+def _within(times, start, stop):
+    """Mask of the times in [start, stop), with a margin for float step times."""
+    return (times >= start - 1e-9) & (times < stop - 1e-9)
 
 
 def _matrices(values, n):
@@ -442,8 +445,3 @@ def test_currents(spike_i, spike_t, weights, f, commands, per_sample, dt, lam_hz
     c = np.repeat(commands, per_sample, axis=0)
     w = np.hstack([f, slow, fast - np.diag(np.diag(fast))])
     return signed_input_currents(w, np.hstack([c, r, o / dt]))
-
-
-def _nanmedian(values):
-    values = np.asarray(values, dtype=float)
-    return float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")

@@ -12,6 +12,8 @@ effects are delivered, as in the algorithm.
 
 from brian2 import Synapses
 
+from rules import connect_blocks
+
 #: on_post of input -> neuron synapses: F[:, k] += eps_f (alpha x - F[:, k])
 FEEDFORWARD_HEBBIAN = "w_ff += plastic * eps_f * (alpha * x_pre - w_ff)"
 
@@ -90,14 +92,3 @@ def recurrent_synapses(neurons, *, eps_o, beta, mu, copies=1, name="recurrent"):
     syn.mu = mu
     syn.plastic = 1
     return syn
-
-
-def connect_blocks(syn, n_pre, n_post, copies):
-    """All pairs within each copy, row-major: index = (c * n_pre + i) * n_post + j."""
-    import numpy as np
-
-    c, ii, jj = np.meshgrid(np.arange(copies), np.arange(n_pre), np.arange(n_post),
-                            indexing="ij")
-    pre, post = (c * n_pre + ii).ravel(), (c * n_post + jj).ravel()
-    syn.connect(i=pre, j=post)
-    return pre, post

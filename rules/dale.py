@@ -16,7 +16,7 @@ and rates are read before the spike's effects are delivered.
 
 from brian2 import Synapses
 
-from rules.balanced import connect_blocks
+from rules import connect_all
 
 #: on_pre of E -> E: W_EE[:, k] = max(W_EE[:, k] - eps_o (V + mu r + W_EE[:, k]), 0); the
 #: autapse (``autapse`` = 1) is held at ``w_autapse``
@@ -76,7 +76,7 @@ def dale_synapses(pre, post, kind, *, transmit_order, learn_order, eps_o, eps_f,
                        name=name or f"syn_{kind}")
         _schedule(syn.transmit, when, transmit_order)
         _schedule(syn.learn, when, learn_order)
-    src, tgt = connect_blocks(syn, len(pre), len(post), 1)
+    src, tgt = connect_all(syn)
     if kind in ("ee", "ii"):
         syn.autapse = (src == tgt).astype(float)
     if kind == "ee":

@@ -28,14 +28,10 @@ Weight mirror (Akrout et al. 2019)
     with spike counts of the block and running mean counts as baselines.
 """
 
-import numpy as np
 from brian2 import Synapses
 
+from rules import connect_all
 
-def connect_all(syn):
-    """All-to-all, presynaptic index major (explicit indices: standalone monitors need them)."""
-    n_pre, n_post = len(syn.source), len(syn.target)
-    syn.connect(i=np.repeat(np.arange(n_pre), n_post), j=np.tile(np.arange(n_post), n_pre))
 
 # -- RDD ---------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ equation, not an event). The fast connections use the voltage-based rule of
 
 from brian2 import Synapses
 
-from rules.balanced import connect_blocks
+from rules import connect_all
 
 #: the clock-driven learning equation of a slow synapse j -> i
 SLOW_HEBBIAN = "dw_slow/dt = plastic * eps_s * I_err_post * r_pre : 1/second (clock-driven)"
@@ -47,7 +47,7 @@ def slow_synapses(neurons, *, eps_s, order, name="slow"):
         method="euler",
         name=name,
     )
-    connect_blocks(syn, len(neurons), len(neurons), 1)
+    connect_all(syn)
     syn.state_updater.order = order
     syn.eps_s = eps_s
     syn.plastic = 1

@@ -44,6 +44,16 @@ def run_algorithm2(weights, inputs, *, dt, lam, threshold, eps_f, eps_o, mu, aut
     k_e = k_i = -1  # the neuron that fired in the previous step, -1 for none
     eye_i = np.eye(n_i)
     out = ([], [], [], [])
+
+    def winner(v, last, t):
+        """The argmax neuron if it reaches threshold and is not refractory, else -1."""
+        score = v - threshold - (sigma_t * rng.standard_normal(len(v)) if sigma_t else 0)
+        k = int(np.argmax(score))
+        if score[k] >= 0 and t - last[k] > refractory_steps:
+            last[k] = t
+            return k
+        return -1
+
     for t, current in enumerate(np.asarray(inputs, dtype=float)):
         v_e = (1 - lam * dt) * v_e + dt * (f.T @ current)
         if sigma_v:
@@ -56,11 +66,8 @@ def run_algorithm2(weights, inputs, *, dt, lam, threshold, eps_f, eps_o, mu, aut
         cbar_i = (1 - trace_leak_i * dt) * cbar_i
         if k_e >= 0:
             cbar_i[k_e] += 1
-        score = v_e - threshold - (sigma_t * rng.standard_normal(n_e) if sigma_t else 0)
-        k = int(np.argmax(score))
-        k_e = -1
-        if score[k] >= 0 and t - last_e[k] > refractory_steps:
-            k_e, last_e[k] = k, t
+        k_e = k = winner(v_e, last_e, t)
+        if k >= 0:
             out[0].append(t)
             out[1].append(k)
             if learn:
@@ -74,11 +81,8 @@ def run_algorithm2(weights, inputs, *, dt, lam, threshold, eps_f, eps_o, mu, aut
             v_i += w_ei[:, k_e]
         if k_i >= 0:
             v_i += w_ii[:, k_i]
-        score = v_i - threshold - (sigma_t * rng.standard_normal(n_i) if sigma_t else 0)
-        k = int(np.argmax(score))
-        k_i = -1
-        if score[k] >= 0 and t - last_i[k] > refractory_steps:
-            k_i, last_i[k] = k, t
+        k_i = k = winner(v_i, last_i, t)
+        if k >= 0:
             out[2].append(t)
             out[3].append(k)
             if learn:
