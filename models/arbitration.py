@@ -18,7 +18,7 @@ of block units, the block units compete, and the result goes back to the neurons
 """
 
 import numpy as np
-from brian2 import NeuronGroup, Synapses
+from brian2 import NeuronGroup, Synapses, linked_var
 
 #: variables the neuron group must declare
 NEURON_VARIABLES = """
@@ -124,3 +124,50 @@ def one_spike_per_step_tournament(neurons, *, score_expression, block, when, ord
                                     (down, "block_above_post"))):
         _schedule(syn, var, when, order + 2 + k)
     return [blocks, within, up, across, down]
+
+
+#: variable, event and threshold of a group that uses :func:`one_spike_per_step_judge`
+JUDGE_VARIABLES = """
+score : 1
+winner : integer (linked)
+"""
+JUDGE_EVENTS = {"candidate": "score >= 0"}
+JUDGE_THRESHOLD = "score >= 0 and i == winner"
+
+#: a candidate replaces the judge's winner if its score is larger, or equal with a lower index
+JUDGE_ON_CANDIDATE = """
+better = int(score_pre > best_post or (score_pre == best_post and i < winner_post))
+best_post = better * score_pre + (1 - better) * best_post
+winner_post = better * i + (1 - better) * winner_post
+"""
+
+
+def one_spike_per_step_judge(neurons, *, score_expression, block_size=None,
+                             when="thresholds", order=-2, name=None):
+    """The arbitration in O(N) per step; returns the new objects (judges and their synapses).
+
+    Only neurons whose score is at least 0 take part: they emit a ``candidate`` event, and
+    each candidate's score goes to a judge (one per copy of ``block_size`` neurons) that keeps
+    the largest, ties going to the lower index as numpy's argmax. A neuron fires if it is its
+    judge's winner. ``neurons`` must be built with ``events=dict(JUDGE_EVENTS)`` (a copy:
+    Brian2 adds its 'spike' event to the dict it gets), declare
+    JUDGE_VARIABLES and use JUDGE_THRESHOLD. Code runs at (``when``, ``order`` ...
+    ``order + 2``); the thresholder must come after. Candidates are few in these networks
+    (the score is a distance to threshold), so the work is one pass over the neurons.
+    """
+    name = name or f"{neurons.name}_judge"
+    n = len(neurons)
+    block = block_size or n
+    if n % block:
+        raise ValueError(f"{n} neurons do not split into blocks of {block}")
+    _draw_score(neurons, score_expression, when, order)
+    judges = NeuronGroup(n // block, "best : 1\nwinner : integer", name=f"{name}s")
+    judges.run_regularly("best = -1\nwinner = -1", when=when, order=order, name=f"{name}_clear")
+    neurons.set_event_schedule("candidate", when=when, order=order + 1)
+    collect = Synapses(neurons, judges, on_pre=JUDGE_ON_CANDIDATE, on_event="candidate",
+                       name=f"{name}_collect")
+    member = np.arange(n) // block
+    collect.connect(i=np.arange(n), j=member)
+    collect.pre.when, collect.pre.order = when, order + 2
+    neurons.winner = linked_var(judges, "winner", index=member)
+    return [judges, collect]

@@ -27,7 +27,8 @@ from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_f
 from analysis.spikes import (finite_median, firing_rates, interval_cv, max_spikes_per_step,
                              split_trains)
 from analysis.weights import recurrent_weight_distance
-from models.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
+from models.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
+                                one_spike_per_step_judge)
 from models.device import Simulation
 from models.registry import ParameterError
 from models.result import RunResult
@@ -55,7 +56,7 @@ threshold : 1 (shared, constant)
 sigma_v : 1 (shared, constant)
 sigma_t : 1 (shared, constant)
 """
-    + NEURON_VARIABLES
+    + JUDGE_VARIABLES
 )
 
 INPUT_EQUATIONS = """
@@ -126,8 +127,8 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
     neurons = NeuronGroup(
-        copies * n_neurons, NEURON_EQUATIONS, threshold=THRESHOLD, reset="r += 1",
-        method="euler", name="neurons",
+        copies * n_neurons, NEURON_EQUATIONS, threshold=JUDGE_THRESHOLD, reset="r += 1",
+        events=dict(JUDGE_EVENTS), method="euler", name="neurons",  # Brian2 adds to it
     )
     inputs.column = np.asarray(columns)
     inputs.cycle = cycle
@@ -138,7 +139,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     neurons.sigma_t = sigma_t
     neurons.keep = 1
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    arbitration = one_spike_per_step(
+    arbitration = one_spike_per_step_judge(
         neurons, score_expression="v - threshold - sigma_t * randn()", block_size=n_neurons
     )
     ff = feedforward_synapses(inputs, neurons, eps_f=eps_f, alpha=alpha, copies=copies)
@@ -247,6 +248,27 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
     if sim.build_only:
         return None
     return np.asarray(spikes.i[:], dtype=np.int32), np.asarray(spikes.t[:] / second)
+
+
+def run_frozen(*, sim, f, omega, stimulus, dt, **model):
+    """One network with frozen weights F (M, N) and Omega (N, N) on ``stimulus`` (steps, M).
+
+    For benchmarks and tests. Returns the ``SpikeMonitor`` (None when only building).
+    """
+    n_inputs, n_neurons = f.shape
+    objs = build_network(sim, copies=1, n_neurons=n_neurons, n_inputs=n_inputs,
+                         stimulus_values=stimulus, columns=np.arange(n_inputs),
+                         cycle=(len(stimulus) + 1) * dt, dt=dt, **model)
+    w_ff, w_rec = _weights_to_synapses(f[None], omega[None])
+    sim.set_values(objs["ff"].w_ff, w_ff)
+    sim.set_values(objs["rec"].w_rec, w_rec)
+    objs["ff"].plastic = 0
+    objs["rec"].plastic = 0
+    spikes = SpikeMonitor(objs["neurons"], name="spikes")
+    net = sim.network(*[o for k, o in objs.items() if k != "stimulus"], spikes)
+    sim.run(net, len(stimulus) * dt, namespace={"stimulus": objs["stimulus"]})
+    sim.finish()
+    return None if sim.build_only else spikes
 
 
 def run_balanced_coding(

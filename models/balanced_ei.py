@@ -35,8 +35,9 @@ from analysis.decoding import (coding_error, filtered_rates, fit_decoder, leaky_
                                spike_matrix)
 from analysis.io import write_npz
 from analysis.spikes import finite_median, interval_cv
-from models.arbitration import (NEURON_VARIABLES, TOURNAMENT_THRESHOLD, TOURNAMENT_VARIABLES,
-                                one_spike_per_step_tournament)
+from models.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES, NEURON_VARIABLES,
+                                TOURNAMENT_THRESHOLD, TOURNAMENT_VARIABLES,
+                                one_spike_per_step_judge, one_spike_per_step_tournament)
 from models.balanced_coding import smoothed_white_noise
 from models.device import Simulation
 from models.registry import ParameterError
@@ -60,12 +61,12 @@ r : 1                                # filtered spike train
 cbar_i : 1                           # this neuron's spike trace, read by the E -> I rule
 spiked : 1                           # 1 in the step after a spike
 trace_leak_i : 1/second (shared, constant)
-""" + _SHARED + NEURON_VARIABLES + TOURNAMENT_VARIABLES
+""" + _SHARED
 
 I_EQUATIONS = """
 dv/dt = -lam * v + sigma_v * xi / sqrt(dt) : 1
 r : 1
-""" + _SHARED + NEURON_VARIABLES + TOURNAMENT_VARIABLES
+""" + _SHARED
 
 INPUT_EQUATIONS = """
 I = stimulus(t, i) : 1/second
@@ -111,9 +112,15 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     inputs = NeuronGroup(n_inputs, INPUT_EQUATIONS, method="euler", order=ORDER["inputs"],
                          name="inputs")
     inputs.trace_leak_e = trace_leak_e
+    # arbitration: the judge (O(N) per step) or, with a block size, the tournament
+    if tournament:
+        variables = NEURON_VARIABLES + TOURNAMENT_VARIABLES
+        condition, events = TOURNAMENT_THRESHOLD, {}
+    else:
+        variables, condition, events = JUDGE_VARIABLES, JUDGE_THRESHOLD, JUDGE_EVENTS
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
-        g = NeuronGroup(n, eqs, threshold=TOURNAMENT_THRESHOLD,
+        g = NeuronGroup(n, eqs + variables, threshold=condition, events=dict(events),
                         reset="r += 1\nspiked = 1" if pop == "exc" else "r += 1",
                         refractory=(refractory_steps + 1) * dt, method="euler",
                         order=ORDER[first], name=pop)
@@ -129,12 +136,11 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
                       when="groups", order=ORDER["e_trace"], name="exc_spike_trace")
     arbitration = []
     for pop, first in (("exc", "e"), ("inh", "i")):
-        n_pop = len(groups[pop])
-        # N b comparisons within blocks of b, (N / b)^2 across blocks: least near (2 N)^(1/3)
-        block = tournament or max(2, int(round((2 * n_pop) ** (1 / 3))))
-        arbitration += one_spike_per_step_tournament(
-            groups[pop], score_expression=SCORE, block=block, when="groups",
-            order=ORDER[f"{first}_arbitration"])
+        where = dict(score_expression=SCORE, when="groups", order=ORDER[f"{first}_arbitration"])
+        if tournament:
+            arbitration += one_spike_per_step_tournament(groups[pop], block=tournament, **where)
+        else:
+            arbitration += one_spike_per_step_judge(groups[pop], **where)
     ff = feedforward_synapses(inputs, exc, eps_f=eps_f, alpha=1.0, name="syn_ff")
     ff.post.when, ff.post.order = "groups", ORDER["e_learn"]
     rates = dict(eps_o=eps_o, eps_f=eps_f, mu=mu)
@@ -378,8 +384,9 @@ def run_balanced_ei(
     w_autapse : the fixed E autapse (-0.02).
     trace_leak_e, trace_leak_i : leaks of the input trace (6 lam) and of the E spike trace
         read by the E -> I rule (lam).
-    tournament : block size of the one-spike-per-step arbitration (0: about (2 N)^(1/3) per
-        population, 8 for 300 E and 5 for 75 I neurons; the winner is the same for any size).
+    tournament : 0 (default): the one-spike-per-step arbitration is the judge of
+        ``models.arbitration`` (one pass over the neurons); a block size b: the two-round
+        tournament with blocks of b neurons. Both pick the same neuron.
     input_amplitude, input_smoothing, input_block : learning input: white noise smoothed by a
         Gaussian of s.d. 3 ms, times 2000, drawn in blocks of 100 ms.
     segment : the learning runs in segments of this length (50 s); checkpoints are kept after
