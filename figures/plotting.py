@@ -64,3 +64,12 @@ def scatter_identity(ax, x, y, *, xlabel, ylabel, color="k"):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def wall_time_scaling(ax, sizes, seconds, *, label, color=None, marker="o"):
+    """Loop wall time against network size on log-log axes."""
+    order = np.argsort(sizes)
+    ax.loglog(np.asarray(sizes)[order], np.asarray(seconds)[order], marker=marker, color=color,
+              label=label)
+    ax.set_ylabel("loop wall time (s)")
+    return ax

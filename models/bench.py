@@ -1,92 +1,249 @@
-"""``spikerules bench``: wall time of a model's simulation loop against a plain NumPy loop.
+"""``spikerules bench``: wall time of each model's simulation loop, per target and against NumPy.
 
-Each benchmark runs the Brian2 C++ standalone project (build timed separately, then the
-network loop as Brian2's generated code times it) and a NumPy implementation of the same
-network, rules and simulated time in the same process, and reports the ratio.
+For each benchmark the same network (size, simulated time, seed) runs on Brian2's ``runtime``
+(Cython), on ``cpp_standalone``, on ``cuda_standalone`` where a GPU is present, and as a plain
+NumPy loop, all in one process. Brian2's loop is timed as Brian2 times it (code generation and
+compilation excluded; the C++ build time is reported apart). ``--scaling`` repeats this over
+two orders of magnitude of network size and draws wall time against size on log-log axes.
+
+Benchmarks
+----------
+``balanced-coding``
+    The efficient balanced network of ``models.balanced_coding`` with frozen optimal weights
+    (Omega = -F^T F - mu I), voltage and threshold noise on, 2-D smoothed-noise input.
+``rdd``
+    The feedback phase of ``models.rdd_network`` (RDD rule only), two layers, with the
+    authors' weight scaling.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
-from brian2 import second
+from brian2 import ms, second
+
+from models.device import Simulation, gpu_available
 
 
-def bench_rdd(*, sizes=(1600, 384), duration=10.0, seed=1, device="cpp"):
-    """The RDD feedback phase (RDD rule only) at the authors' largest layer sizes."""
-    from models import rdd_numpy
-    from models.rdd_network import (drive_schedule, effective_weights, forward_weights,
-                                    simulate_feedback)
+# -- balanced-coding ----------------------------------------------------------------------
 
-    weights = forward_weights(np.random.default_rng([seed, 1]), sizes, "guerguiev")
+def _balanced_setup(n, duration, seed):
+    from models.balanced_coding import initial_weights, optimal_recurrent, smoothed_white_noise
+
+    rng = np.random.default_rng(seed)
+    f, _ = initial_weights(rng, 2, n)
+    steps = int(round(duration * 1000))  # dt = 1 ms
+    inputs = smoothed_white_noise(rng, steps, 2, amplitude=2000.0, smoothing_steps=30,
+                                  block_steps=1000)
+    return f, optimal_recurrent(f, BALANCED["mu"]), inputs
+
+
+#: model parameters of the benchmark (balanced-coding's defaults, learning off)
+BALANCED = dict(lam=50.0, threshold=0.5, sigma_v=1e-3, sigma_t=1e-2, mu=0.02 / 0.9)
+
+
+def brian_balanced_coding(n, duration, target, seed=1):
+    from models.balanced_coding import run_frozen
+
+    f, omega, inputs = _balanced_setup(n, duration, seed)
+    p = BALANCED
+    with Simulation("bench-balanced-coding", target=target, seed=seed,
+                    code_params=dict(n=n, steps=len(inputs))) as sim:
+        spikes = run_frozen(sim=sim, f=f, omega=omega, stimulus=inputs, dt=1 * ms,
+                            lam=p["lam"] / second, threshold=p["threshold"],
+                            sigma_v=p["sigma_v"], sigma_t=p["sigma_t"], eps_o=0.0, eps_f=0.0,
+                            alpha=1.0, beta=1.0, mu=p["mu"])
+        n_spikes = len(spikes.i[:])
+    # each spike reaches the N neurons through the recurrent weights
+    return dict(sim.timings, spikes=n_spikes, synaptic_events=n_spikes * n)
+
+
+def numpy_balanced_coding(n, duration, seed=1):
+    from models import balanced_numpy
+
+    f, omega, inputs = _balanced_setup(n, duration, seed)
+    p = BALANCED
     t0 = time.perf_counter()
-    out = simulate_feedback(weights=weights, duration=duration * second, seed=seed,
-                            device=device, rules_used=("rdd",), snapshot_interval=None,
-                            progress=False)
-    brian_total = time.perf_counter() - t0
-    timings = out["timings"]
-    n_spikes = sum(i.size for i, _ in out["spikes"])
-    synaptic_events = sum(i.size for i, _ in out["spikes"][:-1]) * sizes[-1]
+    steps, _ = balanced_numpy.simulate(f, omega, inputs, dt=1e-3, lam=p["lam"],
+                                       threshold=p["threshold"], sigma_v=p["sigma_v"],
+                                       sigma_t=p["sigma_t"], rng=np.random.default_rng(seed))
+    return dict(loop_s=time.perf_counter() - t0, spikes=len(steps))
+
+
+# -- rdd ----------------------------------------------------------------------------------
+
+def _rdd_weights(sizes, seed):
+    from models.rdd_network import forward_weights
+
+    return forward_weights(np.random.default_rng([seed, 1]), sizes, "guerguiev")
+
+
+def brian_rdd(sizes, duration, target, seed=1):
+    from models.rdd_network import simulate_feedback
+
+    out = simulate_feedback(weights=_rdd_weights(sizes, seed), duration=duration * second,
+                            seed=seed, device=target, rules_used=("rdd",),
+                            snapshot_interval=None, progress=False)
+    spikes = out["spikes"]
+    # every spike of an upstream layer reaches the whole next layer
+    events = sum(i.size * n_next for (i, _), n_next in zip(spikes[:-1], sizes[1:]))
+    return dict(out["timings"], spikes=int(sum(i.size for i, _ in spikes)),
+                synaptic_events=int(events))
+
+
+def numpy_rdd(sizes, duration, seed=1, plain=True):
+    from models import rdd_numpy
+    from models.rdd_network import drive_schedule, effective_weights
 
     n_blocks = int(round(duration / 0.1))
     driven, drive_on = drive_schedule(np.random.default_rng(seed), sizes, n_blocks, 0.2)
-    numpy_s, numpy_spikes = {}, {}
-    for style in ("plain", "event"):
-        t0 = time.perf_counter()
-        spikes, _ = rdd_numpy.simulate(
-            weights_hat=[effective_weights(w, "guerguiev") for w in weights],
-            driven_layer=driven.astype(int), drive_on=drive_on, steps_per_block=100,
-            n_steps=n_blocks * 100, dt=1e-3, g_L=100.0, g_D=600.0, alpha=4.0,
-            refractory_steps=3, rules=("rdd",), rng=np.random.default_rng(seed),
-            plain=style == "plain")
-        numpy_s[style] = time.perf_counter() - t0
-        numpy_spikes[style] = int(sum(i.size for i, _ in spikes))
-    loop_s = timings.get("loop_s", timings.get("run_s", brian_total))
-    return {
-        "model": "rdd-alignment (feedback phase, RDD rule)",
-        "sizes": list(sizes),
-        "simulated_s": duration,
-        "device": device,
-        "build_s": timings.get("build_s"),
-        "loop_s": loop_s,
-        "numpy_loop_s": numpy_s["plain"],
-        "speedup_vs_numpy": numpy_s["plain"] / loop_s,
-        "numpy_event_driven_loop_s": numpy_s["event"],
-        "speedup_vs_event_driven_numpy": numpy_s["event"] / loop_s,
-        "simulated_s_per_wall_s": duration / loop_s,
-        "synaptic_events_per_s": synaptic_events / loop_s,
-        "spikes_brian2": int(n_spikes),
-        "spikes_numpy": numpy_spikes["plain"],
-        "spikes_numpy_event_driven": numpy_spikes["event"],
-    }
+    t0 = time.perf_counter()
+    spikes, _ = rdd_numpy.simulate(
+        weights_hat=[effective_weights(w, "guerguiev") for w in _rdd_weights(sizes, seed)],
+        driven_layer=driven.astype(int), drive_on=drive_on, steps_per_block=100,
+        n_steps=n_blocks * 100, dt=1e-3, g_L=100.0, g_D=600.0, alpha=4.0, refractory_steps=3,
+        rules=("rdd",), rng=np.random.default_rng(seed), plain=plain)
+    return dict(loop_s=time.perf_counter() - t0, spikes=int(sum(i.size for i, _ in spikes)))
 
 
-BENCHMARKS = {"rdd": bench_rdd}
+#: name -> (Brian2 run, NumPy run, size of the table, sizes of the scaling, simulated s of
+#: the table, simulated s of each scaling point)
+BENCHMARKS = {
+    "balanced-coding": dict(brian=brian_balanced_coding, numpy=numpy_balanced_coding,
+                            size=1000, sizes=(30, 100, 300, 1000, 3000), duration=20.0,
+                            scaling_duration=5.0, label="N"),
+    "rdd": dict(brian=brian_rdd, numpy=numpy_rdd, size=(1600, 384),
+                sizes=((100, 24), (200, 48), (400, 96), (800, 192), (1600, 384), (3200, 768)),
+                duration=10.0, scaling_duration=2.0, label="input layer N"),
+}
+
+
+def available_targets():
+    """runtime and cpp everywhere; cuda where brian2cuda, nvcc and a GPU are present."""
+    targets = ["runtime", "cpp"]
+    try:
+        import brian2cuda  # noqa: F401
+    except ImportError:
+        return targets
+    from models.device import nvcc_available
+
+    if nvcc_available() and gpu_available():
+        targets.append("cuda")
+    return targets
 
 
 def machine():
-    import os
-
-    return {"machine": platform.machine(), "processor": platform.processor(),
+    return {"machine": platform.machine(), "processor": platform.processor() or None,
             "cpus": os.cpu_count(), "python": platform.python_version()}
 
 
-def run_benchmarks(names, out=None):
+def _size_value(size):
+    return size if np.isscalar(size) else size[0]
+
+
+def bench_point(name, size, duration, targets, *, seed=1, log=print):
+    """Rows (one per target and one for NumPy) of one benchmark at one size."""
+    spec = BENCHMARKS[name]
+    rows = []
+    numpy = spec["numpy"](size, duration, seed)
+    rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
+                     build_s=None, **numpy))
+    for target in targets:
+        out = spec["brian"](size, duration, target, seed)
+        rows.append(dict(model=name, size=size, target=target, simulated_s=duration,
+                         build_s=out.get("build_s"), loop_s=out["loop_s"], spikes=out["spikes"],
+                         synaptic_events=out["synaptic_events"]))
+    by_target = {r["target"]: r for r in rows}
+    for r in rows:
+        r["simulated_s_per_wall_s"] = duration / r["loop_s"]
+        r["speedup_vs_numpy"] = numpy["loop_s"] / r["loop_s"]
+        if "runtime" in by_target:
+            r["speedup_vs_runtime"] = by_target["runtime"]["loop_s"] / r["loop_s"]
+        if r.get("synaptic_events") is not None:
+            r["synaptic_events_per_s"] = r["synaptic_events"] / r["loop_s"]
+    for r in rows:
+        log(format_row(r))
+    return rows
+
+
+def format_row(r):
+    size = "->".join(map(str, r["size"])) if not np.isscalar(r["size"]) else str(r["size"])
+    build = f"build {r['build_s']:6.1f} s" if r.get("build_s") is not None else " " * 14
+    events = (f"{r['synaptic_events_per_s'] / 1e6:7.2f} M syn. events/s"
+              if r.get("synaptic_events_per_s") is not None else "")
+    vs_runtime = (f"{r['speedup_vs_runtime']:6.1f}x runtime"
+                  if r.get("speedup_vs_runtime") is not None else "")
+    return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s  {build}"
+            f"  {r['simulated_s_per_wall_s']:8.2f} sim s/s  {r['speedup_vs_numpy']:6.2f}x numpy"
+            f"  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}")
+
+
+def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
+    """The table (and with ``scaling`` the size sweep and its plot); returns all rows."""
+    targets = list(targets or available_targets())
+    log(f"targets: {', '.join(targets)}, numpy; machine: {machine()}")
     rows = []
     for name in names:
-        row = BENCHMARKS[name]()
-        rows.append(row)
-        print(f"{name}: sizes {row['sizes']}, {row['simulated_s']:g} s simulated: "
-              f"Brian2 {row['device']} loop {row['loop_s']:.2f} s (build {row['build_s']:.1f} s),"
-              f" plain NumPy loop {row['numpy_loop_s']:.1f} s -> {row['speedup_vs_numpy']:.1f}x"
-              f" (event-driven NumPy {row['numpy_event_driven_loop_s']:.1f} s -> "
-              f"{row['speedup_vs_event_driven_numpy']:.1f}x); "
-              f"{row['simulated_s_per_wall_s']:.1f} simulated s per wall s, "
-              f"{row['synaptic_events_per_s'] / 1e6:.1f} M synaptic events/s")
+        spec = BENCHMARKS[name]
+        rows += bench_point(name, spec["size"], spec["duration"], targets, log=log)
+    scaling_rows = []
+    if scaling:
+        for name in names:
+            spec = BENCHMARKS[name]
+            for size in spec["sizes"]:
+                scaling_rows += bench_point(name, size, spec["scaling_duration"], targets,
+                                            log=log)
     if out:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w") as fh:
-            json.dump({"machine": machine(), "results": rows}, fh, indent=2)
-    return rows
+            json.dump({"machine": machine(), "results": rows, "scaling": scaling_rows}, fh,
+                      indent=2, default=_json_default)
+        if scaling_rows:
+            scaling_figure(scaling_rows, names, out.with_suffix(".png"))
+            log(f"plot: {out.with_suffix('.png')}")
+    return rows + scaling_rows
+
+
+def _json_default(x):
+    if isinstance(x, (np.integer, np.floating)):
+        return x.item()
+    if isinstance(x, tuple):
+        return list(x)
+    raise TypeError(type(x))
+
+
+TARGET_COLORS = {"numpy": "0.5", "runtime": "tab:orange", "cpp": "tab:blue", "cuda": "tab:green"}
+
+
+def scaling_figure(rows, names, path):
+    """One log-log panel of loop wall time against size per benchmark, a line per target."""
+    import matplotlib.pyplot as plt
+
+    from figures.plotting import wall_time_scaling
+
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for target in TARGET_COLORS:
+            sizes, seconds = sizes_of(rows, name, target)
+            if sizes.size:
+                wall_time_scaling(ax, sizes, seconds, label=target, color=TARGET_COLORS[target])
+        duration = BENCHMARKS[name]["scaling_duration"]
+        ax.set_xlabel(BENCHMARKS[name]["label"])
+        ax.set_title(f"{name}: {duration:g} s simulated", fontsize=10)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def sizes_of(rows, name, target):
+    """(sizes, loop seconds) of one benchmark and target, for tables and plots."""
+    sel = [r for r in rows if r["model"] == name and r["target"] == target]
+    return (np.array([_size_value(r["size"]) for r in sel], dtype=float),
+            np.array([r["loop_s"] for r in sel]))

@@ -53,9 +53,26 @@ def build_parser():
     fig.add_argument("--out", default="figures-out")
     _device_arg(fig)
 
-    bench = sub.add_parser("bench", help="wall time of Brian2 against a plain NumPy loop")
+    bench = sub.add_parser("bench", help="loop wall time per target and against plain NumPy")
     bench.add_argument("names", nargs="*")
-    bench.add_argument("--out", help="write the results as JSON")
+    bench.add_argument("--out", help="write the results as JSON (and the scaling plot as PNG)")
+    bench.add_argument("--targets", help="comma-separated subset of runtime,cpp,cuda "
+                       "(default: runtime, cpp, and cuda where a GPU is present)")
+    bench.add_argument("--scaling", action="store_true",
+                       help="also time each benchmark over two orders of magnitude of size")
+
+    sweep = sub.add_parser("sweep", help="one model over seeds and parameter values, in parallel")
+    sweep.add_argument("model")
+    _device_arg(sweep)
+    sweep.add_argument("--set", dest="settings", action="append", default=[],
+                       metavar="NAME=V1,V2,...", help="values of a parameter ('|' separates "
+                       "values that contain commas)")
+    sweep.add_argument("--seeds", default="1", help="seeds: 1-8, 1,3,5 (default 1)")
+    sweep.add_argument("--duration")
+    sweep.add_argument("--quick", action="store_true")
+    sweep.add_argument("--jobs", type=int, help="parallel processes (default: CPU count)")
+    sweep.add_argument("--out", help="directory of the point run directories and summary "
+                       "(default sweeps/MODEL)")
 
     raster = sub.add_parser("raster", help="raster, population rate and ISI CV of a run")
     raster.add_argument("rundir")
@@ -161,12 +178,34 @@ def cmd_bench(args):
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         raise ParameterError(f"unknown benchmark '{unknown[0]}'; accepted: {', '.join(BENCHMARKS)}")
-    run_benchmarks(names, out=args.out)
+    from models.device import TARGETS
+
+    targets = None
+    if args.targets:
+        targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+        bad = [t for t in targets if t not in TARGETS]
+        if bad or not targets:
+            raise ParameterError(f"unknown target '{bad[0] if bad else args.targets}'; "
+                                 f"accepted: {', '.join(TARGETS)}")
+    run_benchmarks(names, targets=targets, scaling=args.scaling, out=args.out)
     return 0
 
 
+def cmd_sweep(args):
+    from models.sweep import parse_seeds, run_sweep
+
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError("--jobs must be at least 1")
+    if args.duration is not None:
+        parse_duration(args.duration)  # a bad duration fails here, not in every point
+    rows = run_sweep(args.model, settings=args.settings, seeds=parse_seeds(args.seeds),
+                     device=args.device, duration=args.duration, quick=args.quick,
+                     out=args.out, jobs=args.jobs)
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "figures": cmd_figures, "raster": cmd_raster,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "sweep": cmd_sweep}
 
 
 def main(argv=None):

@@ -136,6 +136,24 @@ def _stable_clock_class():
     return StableClock
 
 
+#: file in a build slot whose project has been built once (the slot can then seed others:
+#: later builds in it only rewrite files whose content changed, i.e. none within one entry)
+BUILT = ".built"
+
+
+def _seed_slot(slot: Path, entry: Path) -> None:
+    """Fill an empty slot with a copy of a built sibling, so that make finds nothing to do.
+
+    Parallel runs of one model (a sweep) each need their own directory; copying the compiled
+    project, with its time stamps, spares every slot after the first a full compilation.
+    """
+    for other in sorted(entry.glob("slot-*")):
+        if other != slot and (other / BUILT).exists():
+            shutil.copytree(other, slot, symlinks=True, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("results", ".lock", BUILT))
+            return
+
+
 @dataclass
 class Simulation:
     """Selects the Brian2 device for one model run and carries its seed-dependent values.
@@ -151,6 +169,8 @@ class Simulation:
         Everything that changes the generated code (sizes, dt, durations, schedules).
     build_only : bool
         Standalone targets: generate and compile the project, do not run it.
+    profile : bool
+        Time every code object (``brian2.profiling_summary(net)`` after ``finish``).
     """
 
     model: str
@@ -158,6 +178,7 @@ class Simulation:
     seed: int = 1
     code_params: dict = field(default_factory=dict)
     build_only: bool = False
+    profile: bool = False
     timings: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -261,6 +282,7 @@ class Simulation:
         from brian2 import device, second
 
         if self.target == "cpp" and not self._started:
+            self._shared_constants_as_run_args()
             device.apply_run_args()
             seed_array = device.get_array_name(self._seed_group.variables["rng_seed"])
             device.insert_code(
@@ -269,10 +291,38 @@ class Simulation:
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
         self._started = True
-        kwargs = {"namespace": namespace or {}}
+        kwargs = {"namespace": namespace or {}, "profile": self.profile}
         if report is not None:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
+        if self.target == "runtime":  # the loop after code generation, as Brian2 timed it
+            self.timings["loop_s"] = float(device._last_run_time)
+
+    def _shared_constants_as_run_args(self) -> None:
+        """Move the values given to ``(shared, constant)`` parameters into the run arguments.
+
+        Brian2 writes ``G.lam = 50/second`` into main.cpp as a constant, so a new value would
+        recompile main.cpp and keep one cache slot busy recompiling in a sweep. Moved to
+        ``run_args`` (set before the first ``run``), every value shares one compiled project.
+        Values given with :meth:`set_values` come later and win.
+        """
+        from brian2 import Quantity, device
+        from brian2.core.variables import VariableView
+
+        names = {device.get_array_name(v, access_data=False): v for v in device.arrays}
+        moved, kept = {}, []
+        for func, args in device.main_queue:
+            var = names.get(args[0]) if func == "set_by_single_value" else None
+            value = device.array_cache.get(var) if var is not None else None
+            owner = getattr(var, "owner", None)
+            if value is not None and var.scalar and var.constant and owner is not None:
+                view = getattr(owner, var.name, None)
+                if isinstance(view, VariableView):
+                    moved[var] = (view, Quantity(np.array(value), dim=var.dim))
+                    continue
+            kept.append((func, args))
+        device.main_queue[:] = kept
+        self._run_args = dict(list(moved.values()) + list(self._run_args.items()))
 
     # -- build and run --------------------------------------------------------------------
     def cache_key(self) -> str:
@@ -304,6 +354,8 @@ class Simulation:
                 fh.close()
                 continue
             self._lock_file = fh
+            if not (slot / BUILT).exists():
+                _seed_slot(slot, entry)
             return slot
         raise DeviceError(f"no free build slot under {entry}")
 
@@ -314,9 +366,17 @@ class Simulation:
         from brian2 import device
 
         self.directory = self._take_slot()
+        marker, binary = self.directory / BUILT, self.directory / "main"
+        before = binary.stat().st_mtime_ns if binary.exists() else None
         t0 = time.perf_counter()
         device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
         self.timings["build_s"] = time.perf_counter() - t0
+        # make relinks the binary only when something changed
+        self.timings["compiled"] = before is None or binary.stat().st_mtime_ns != before
+        marker.touch()
+        what = "compiled" if self.timings["compiled"] else "reused the compiled project"
+        print(f"spikerules: {self.model} [{self.target}]: {what} "
+              f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
         t0 = time.perf_counter()

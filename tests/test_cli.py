@@ -27,12 +27,20 @@ from conftest import spikerules
         (["run", "balanced-ei", "--duration", "70s"], "whole number of segments"),
         (["run", "balanced-ei", "--set", "resume=/no/such/file.npz"], "resume: cannot read"),
         (["figures", "nope"], "unknown figure 'nope'"),
+        (["bench", "nope"], "unknown benchmark 'nope'"),
+        (["bench", "rdd", "--targets", "tpu"], "unknown target 'tpu'"),
+        (["sweep", "nope"], "unknown model 'nope'"),
+        (["sweep", "balanced-coding", "--seeds", "3-1"], "runs backwards"),
+        (["sweep", "balanced-coding", "--seeds", "one"], "--seeds takes ranges"),
+        (["sweep", "balanced-coding", "--set", "eps_f=1e-4,fast"], "eps_f: cannot read 'fast'"),
+        (["sweep", "balanced-coding", "--set", "eps_f=1e-4,"], "empty value"),
+        (["sweep", "balanced-coding", "--jobs", "0"], "--jobs must be at least 1"),
         (["raster", "/nonexistent/run"], "is not a run directory"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
     out = tmp_path / "run"
-    extra = ["--out", str(out)] if args[0] == "run" else []
+    extra = ["--out", str(out)] if args[0] in ("run", "sweep") else []
     proc = spikerules(*args, *extra, check=False, cache=tmp_path / "cache")
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
