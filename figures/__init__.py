@@ -17,6 +17,12 @@ def _balanced_ei(**kwargs):
     return make(**kwargs)
 
 
+def _erbp(**kwargs):
+    from figures.erbp import make
+
+    return make(**kwargs)
+
+
 def _predictive_dynamics(**kwargs):
     from figures.predictive_dynamics import make
 
@@ -48,6 +54,8 @@ FIGURES = {
     "balanced-ei": (_balanced_ei,
                     "E/I network with Dale's law: learning, Poisson-like statistics, balance "
                     "(Brendel et al. 2020 Fig 4)"),
+    "erbp": (_erbp, "event-driven random backpropagation on digits, eRBP and peRBP "
+                    "(Neftci et al. 2017)"),
     "predictive-dynamics": (_predictive_dynamics,
                             "tracking a damped oscillator (Boerlin et al. 2013)"),
     "rdd-alignment": (_rdd_alignment,

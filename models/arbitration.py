@@ -17,10 +17,10 @@ blocks of b neurons: neurons compete within blocks, each block's winner enters a
 of block units, the block units compete, and the result goes back to the neurons.
 """
 
-import logging
-
 import numpy as np
 from brian2 import NeuronGroup, Synapses, linked_var
+
+from rules import quiet_order_warning
 
 #: variables the neuron group must declare
 NEURON_VARIABLES = """
@@ -157,7 +157,9 @@ def one_spike_per_step_judge(neurons, *, score_expression, block_size=None,
     ``order + 2``); the thresholder must come after. Candidates are few in these networks
     (the score is a distance to threshold), so the work is one pass over the neurons.
     """
-    _quiet_order_warning()
+    # Brian2 warns that this code may depend on the order of the candidates: it does not
+    # (the larger score wins, ties go to the lower index, in any order)
+    quiet_order_warning("better := int((score_pre > best_post)")
     name = name or f"{neurons.name}_judge"
     n = len(neurons)
     block = block_size or n
@@ -175,17 +177,3 @@ def one_spike_per_step_judge(neurons, *, score_expression, block_size=None,
     neurons.winner = linked_var(judges, "winner", index=member)
     return [judges, collect]
 
-
-class _JudgeOrderFilter(logging.Filter):
-    """Brian2 warns that the judge's code 'may depend on the order of execution': it reads
-    and writes the judge's variables. It does not: the larger score wins, ties go to the
-    lower index, whatever the order in which candidates arrive."""
-
-    def filter(self, record):
-        return "better := int((score_pre > best_post)" not in record.getMessage()
-
-
-def _quiet_order_warning():
-    log = logging.getLogger("brian2.codegen.generators.base")
-    if not any(isinstance(f, _JudgeOrderFilter) for f in log.filters):
-        log.addFilter(_JudgeOrderFilter())

@@ -118,7 +118,7 @@ BENCHMARKS = {
                             size=1000, sizes=(30, 100, 300, 1000, 3000), duration=20.0,
                             scaling_duration=5.0, label="N"),
     "rdd": dict(brian=brian_rdd, numpy=numpy_rdd, size=(1600, 384),
-                sizes=((100, 24), (200, 48), (400, 96), (800, 192), (1600, 384), (3200, 768)),
+                sizes=((100, 24), (400, 96), (1600, 384), (3200, 768)),
                 duration=10.0, scaling_duration=2.0, label="input layer N"),
 }
 
