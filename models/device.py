@@ -187,6 +187,7 @@ class Simulation:
         self._run_args = {}
         self._seed_group = None
         self._started = False
+        self._progress_started = False
         self._lock_file = None
         self.directory: Path | None = None
 
@@ -292,11 +293,42 @@ class Simulation:
             )
         self._started = True
         kwargs = {"namespace": namespace or {}, "profile": self.profile}
+        if report is not None and self.standalone:
+            self._run_with_progress(net, duration, kwargs)
+            return
         if report is not None:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
         if self.target == "runtime":  # the loop after code generation, as Brian2 timed it
             self.timings["loop_s"] = float(device._last_run_time)
+
+    def _run_with_progress(self, net, duration, kwargs, chunks=10) -> None:
+        """A standalone run in ``chunks`` pieces, each followed by a progress line.
+
+        Brian2's own ``report`` makes the generated loop read the process CPU clock before
+        every code object of every step; on virtual machines that is a system call
+        (``clock_gettime``) each time, and it made long runs several times slower. Pieces
+        ending on whole time steps give the same simulation as one run.
+        """
+        from brian2 import defaultclock, device, second
+
+        dt = float(defaultclock.dt_)
+        total = int(round(float(duration / second) / dt))
+        if not self._progress_started:
+            device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
+            self._progress_started = True
+        done = 0
+        for k in range(1, chunks + 1):
+            end = total * k // chunks
+            if end == done:
+                continue
+            net.run((end - done) * dt * second, **kwargs)
+            done = end
+            device.insert_code(
+                "main",
+                f'std::cout << "spikerules: {self.model}: {100 * done // total}% of '
+                f'{total * dt:g} s simulated, " << (std::time(nullptr) - _spikerules_t0) '
+                f'<< " s since the first report" << std::endl;')
 
     def _shared_constants_as_run_args(self) -> None:
         """Move the values given to ``(shared, constant)`` parameters into the run arguments.

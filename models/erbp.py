@@ -26,12 +26,12 @@ import sys
 import numpy as np
 from brian2 import (Hz, NeuronGroup, SpikeMonitor, StateMonitor, defaultclock, ms, second)
 
-from analysis.datasets import DATASETS, load_dataset
+from analysis.datasets import load_dataset
 from models.device import Simulation
 from models.registry import ParameterError
 from models.result import RunResult
 from rules.erbp import (ERBP_NEURON, ERROR_NEURON, ERROR_RESET, ERROR_THRESHOLD, erbp_synapses,
-                        error_synapses, feedback_synapses, random_feedback)
+                        error_synapses, feedback_synapses, random_feedback, signed_feedback)
 
 NAME = "erbp"
 DESCRIPTION = "event-driven random backpropagation classifier (Neftci et al. 2017)"
@@ -106,12 +106,10 @@ def simulate(*, sim, x_train, y_train, x_test, y_test, n_hidden, epochs, seed, s
         g.tau_m, g.tau_syn, g.tau_u, g.theta = tau_m, tau_syn, tau_u, theta
         layers[name] = g
     hidden, output = layers["hidden"], layers["output"]
-    err = {}
-    for sign in ("pos", "neg"):
-        e = NeuronGroup(n_classes, ERROR_NEURON, threshold=ERROR_THRESHOLD, reset=ERROR_RESET,
-                        name=f"err_{sign}")
-        e.theta_err = theta_err
-        err[sign] = e
+    # err+ of every class, then err- of every class
+    errors = NeuronGroup(2 * n_classes, ERROR_NEURON, threshold=ERROR_THRESHOLD,
+                         reset=ERROR_RESET, name="errors")
+    errors.theta_err = theta_err
 
     w1 = weight_scale * forward_init(rng, n_in, n_hidden)
     w2 = weight_scale * forward_init(rng, n_hidden, n_classes)
@@ -121,32 +119,25 @@ def simulate(*, sim, x_train, y_train, x_test, y_test, n_hidden, epochs, seed, s
     syn_ho = erbp_synapses(hidden, output, name="w_hidden_output", **rule)
     sim.set_values(syn_ih.w, w1.ravel())
     sim.set_values(syn_ho.w, w2.ravel())
-    errors = [
-        error_synapses(label_units, err["pos"], weight=w_err, name="label_err_pos"),
-        error_synapses(output, err["pos"], weight=-w_err, name="output_err_pos"),
-        error_synapses(label_units, err["neg"], weight=-w_err, name="label_err_neg"),
-        error_synapses(output, err["neg"], weight=w_err, name="output_err_neg"),
-    ]
-    feedback = []
-    for sign, s in (("pos", 1), ("neg", -1)):
-        fb_h = feedback_synapses(err[sign], hidden, weights=g_hidden, sign=s,
-                                 name=f"fb_{sign}_hidden")
-        fb_o = feedback_synapses(err[sign], output, weights=g_out, sign=s,
-                                 name=f"fb_{sign}_output")
-        sim.set_values(fb_h.g, g_hidden.ravel())
-        feedback += [fb_h, fb_o]
+    to_errors = [error_synapses(label_units, errors, sign=1, weight=w_err, name="label_errors"),
+                 error_synapses(output, errors, sign=-1, weight=w_err, name="output_errors")]
+    fb_hidden, g_h = feedback_synapses(errors, hidden, weights=signed_feedback(g_hidden),
+                                       name="feedback_hidden")
+    fb_output, _ = feedback_synapses(errors, output,
+                                     weights=signed_feedback(g_out * np.eye(n_classes)),
+                                     name="feedback_output")
+    sim.set_values(fb_hidden.g, g_h)
 
     out_spikes = SpikeMonitor(output, name="output_spikes")
     hidden_count = SpikeMonitor(hidden, record=False, name="hidden_count")
     raster = {name: SpikeMonitor(g, name=f"raster_{name}")
               for name, g in (("input", inputs), ("hidden", hidden), ("output", output),
-                              ("err_pos", err["pos"]), ("err_neg", err["neg"]),
-                              ("labels", label_units))}
+                              ("errors", errors), ("labels", label_units))}
     # one trace of U and Is of a few hidden neurons for the raster window
     traces = StateMonitor(hidden, ["U", "Is"], record=np.arange(min(4, n_hidden)),
                           name="hidden_traces")
-    net = sim.network(inputs, label_units, hidden, output, *err.values(), syn_ih, syn_ho,
-                      *errors, *feedback, out_spikes, hidden_count, *raster.values(), traces)
+    net = sim.network(inputs, label_units, hidden, output, errors, syn_ih, syn_ho, *to_errors,
+                      fb_hidden, fb_output, out_spikes, hidden_count, *raster.values(), traces)
     namespace = {"pixels": pixels, "labels": label_ta, "learning": learning}
     total = len(kinds) * sample
     # the raster: the last training samples of the first epoch (labels on, learning on)
@@ -297,14 +288,18 @@ def run_erbp(
     m["test_error_erbp"] = float(errors[-1])
     m["test_error_erbp_best"] = float(errors.min())
     m["rate_hidden_hz"] = out["hidden_spikes"] / (n_hidden * len(out["kinds"]) * sample_s)
-    if "loop_s" in sim.timings:
-        m["epoch_wall_s"] = float(sim.timings["loop_s"]) / epochs  # approximately
+    if "run_s" in sim.timings:
+        m["epoch_wall_s"] = float(sim.timings["run_s"]) / epochs  # the tests included
     for name, (w0, w1) in zip(("input_hidden", "hidden_output"),
                               zip(out["w_initial"], out["w_final"])):
         result.weights[f"{name}_initial"] = w0
         result.weights[f"{name}_final"] = w1
     for k, (i, t) in out["raster"].items():
-        result.spikes[k] = (i, t)
+        if k == "errors":  # err+ and err- as two populations
+            result.spikes["err_pos"] = (i[i < n_classes], t[i < n_classes])
+            result.spikes["err_neg"] = (i[i >= n_classes] - n_classes, t[i >= n_classes])
+        else:
+            result.spikes[k] = (i, t)
     result.traces.update(raster_window=np.array(out["raster_window"]), trace_t=out["trace_t"],
                          trace_u=out["trace_u"], trace_is=out["trace_is"])
     _baselines(result, x_train, y_train, x_test, y_test, n_hidden, seed, baseline_epochs)

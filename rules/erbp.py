@@ -66,31 +66,38 @@ ERROR_THRESHOLD = "Ve >= theta_err"
 ERROR_RESET = "Ve -= theta_err"
 
 
-def error_synapses(pre, post, *, weight, name):
-    """One-to-one ``pre`` (labels or outputs) -> error neurons with a signed weight."""
-    quiet_order_warning("Ve_post = clip(Ve_post + w_err")  # one-to-one: no order to matter
-    syn = Synapses(pre, post, "w_err : 1 (constant)",
-                   on_pre="Ve_post = clip(Ve_post + w_err, 0, inf)", name=name)
-    syn.connect(j="i")
-    syn.w_err = weight
-    return syn
+def error_synapses(pre, errors, *, sign, weight, name):
+    """``pre`` (labels: sign +1, outputs: sign -1) -> the error population.
 
-
-def feedback_synapses(errors, targets, *, weights, sign, name):
-    """Error neurons -> dendrites ``U`` of ``targets``: ``U += g`` (sign +1) or ``U -= g``
-    (sign -1). ``weights`` is (n_errors, n_targets), or a scalar for one-to-one feedback.
+    ``errors`` holds err+ of every class, then err- of every class (2 n neurons): unit k of
+    ``pre`` reaches err+_k with ``sign * weight`` and err-_k with ``-sign * weight``.
     """
-    if sign not in (1, -1):
-        raise ValueError(f"sign must be +1 or -1, got {sign}")
-    syn = Synapses(errors, targets, "g : 1 (constant)",
-                   on_pre="U_post += g" if sign == 1 else "U_post -= g", name=name)
-    if np.isscalar(weights):
-        syn.connect(j="i")
-        syn.g = weights
-    else:
-        connect_all(syn)
-        syn.g = np.asarray(weights, dtype=float).ravel()
+    n = len(pre)
+    quiet_order_warning("Ve_post = clip(Ve_post + w_err")  # one input per class and sign
+    syn = Synapses(pre, errors, "w_err : 1 (constant)",
+                   on_pre="Ve_post = clip(Ve_post + w_err, 0, inf)", name=name)
+    syn.connect(i=np.tile(np.arange(n), 2), j=np.arange(2 * n))
+    syn.w_err = np.repeat([sign * weight, -sign * weight], n)
     return syn
+
+
+def signed_feedback(g):
+    """Weights from the error population (err+ rows, then err- rows) for feedback ``g``
+    (n_classes, n_targets): err+ adds g, err- subtracts it."""
+    g = np.asarray(g, dtype=float)
+    return np.vstack([g, -g])
+
+
+def feedback_synapses(errors, targets, *, weights, name):
+    """Error population -> dendrites ``U`` of ``targets`` (``U += g``), one synapse for each
+    nonzero entry of ``weights`` (2 n_classes, n_targets). Returns (synapses, g in synapse
+    order)."""
+    weights = np.asarray(weights, dtype=float)
+    i, j = np.nonzero(weights)
+    syn = Synapses(errors, targets, "g : 1 (constant)", on_pre="U_post += g", name=name)
+    syn.connect(i=i, j=j)
+    syn.g = weights[i, j]
+    return syn, weights[i, j]
 
 
 def random_feedback(rng, n_errors, n_hidden):
