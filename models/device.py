@@ -341,9 +341,20 @@ class Simulation:
         from brian2 import Quantity, device
         from brian2.core.variables import VariableView
 
+        from brian2 import Clock
+
         names = {device.get_array_name(v, access_data=False): v for v in device.arrays}
+        # Brian2 repeats the clocks' dt assignments once more from the second device of a
+        # process on; only the last one of each clock counts (nothing reads dt in between)
+        last_dt = {}
+        for k, (func, args) in enumerate(device.main_queue):
+            var = names.get(args[0]) if func == "set_by_single_value" else None
+            if var is not None and isinstance(getattr(var, "owner", None), Clock):
+                last_dt[args[0]] = k
         moved, kept = {}, []
-        for func, args in device.main_queue:
+        for k, (func, args) in enumerate(device.main_queue):
+            if func == "set_by_single_value" and args[0] in last_dt and last_dt[args[0]] != k:
+                continue
             var = names.get(args[0]) if func == "set_by_single_value" else None
             value = device.array_cache.get(var) if var is not None else None
             owner = getattr(var, "owner", None)

@@ -194,7 +194,7 @@ def run_erbp(
     dataset="digits",
     data_dir="",
     n_hidden=100,
-    epochs=8,
+    epochs=15,
     n_train=0,
     n_test=0,
     sample=250 * ms,
@@ -207,7 +207,7 @@ def run_erbp(
     refractory=3.9 * ms,
     input_rate=200 * Hz,
     label_rate=200 * Hz,
-    eta=1e-4,
+    eta=5e-5,
     b_min=-1.15,
     b_max=1.15,
     p_syn=1.0,
@@ -227,7 +227,7 @@ def run_erbp(
     dataset, data_dir : ``digits`` (scikit-learn's bundled 8x8 digits, 1348 training and 449
         test images) or ``mnist`` / ``fashion-mnist`` IDX files in ``data_dir``.
     n_hidden : hidden neurons (100).
-    epochs : passes over the training set (8).
+    epochs : passes over the training set (15).
     n_train, n_test : use only the first n images of each set (0: all).
     sample : presentation time of one image (250 ms); settle : learning off at the start of
         each sample (50 ms, a multiple of sample / 5).
@@ -236,7 +236,7 @@ def run_erbp(
     refractory : 3.9 ms.
     input_rate : Poisson rate of a pixel of full intensity (200 Hz); label_rate : rate of the
         label unit of the true class during training (200 Hz).
-    eta : learning rate (1e-4). b_min, b_max : the learning gate on Is (+-1.15).
+    eta : learning rate (5e-5). b_min, b_max : the learning gate on Is (+-1.15).
     p_syn : transmission probability (1: eRBP; below 1: peRBP).
     w_err, theta_err : label/output -> error weight (0.09) and error threshold (0.1).
     g_out : error -> output dendrite weight (1); hidden feedback is random (rules.erbp).

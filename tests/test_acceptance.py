@@ -108,3 +108,15 @@ def test_balanced_ei_800s(tmp_path, cache_dir):
     assert m["rate_e_final_hz"] < 10
     assert m["cv_isi_median"] > 0.7 and m["fano_median"] > 0.5
     assert m["balance_correlation_median"] > 0.8
+
+
+@pytest.mark.slow
+def test_erbp_learns_digits(tmp_path, cache_dir):
+    """Issue 7: 64-100-10 on digits, default epochs: test error <= 8 % and within 3 points of
+    the NumPy feedback-alignment network of the same size."""
+    spikerules("run", "erbp", "--seed", "1", "--out", tmp_path / "run", cache=cache_dir)
+    m = _metrics(tmp_path / "run")
+    assert m["test_error_initial"] > 0.7  # chance is 0.9
+    assert m["test_error_erbp"] <= 0.08
+    assert m["test_error_erbp"] <= m["test_error_fa"] + 0.03
+    assert m["test_error_bp"] <= m["test_error_fa"] + 0.01
