@@ -293,9 +293,11 @@ class Simulation:
             )
         self._started = True
         kwargs = {"namespace": namespace or {}, "profile": self.profile}
-        if report is not None and self.standalone:
+        if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
             return
+        if report is not None and self.target == "cuda":
+            report = None  # see _run_with_progress; no progress lines on cuda (untested there)
         if report is not None:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
