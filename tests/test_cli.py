@@ -35,7 +35,7 @@ from conftest import spikerules
         (["sweep", "nope"], "unknown model 'nope'"),
         (["sweep", "balanced-coding", "--seeds", "3-1"], "runs backwards"),
         (["sweep", "balanced-coding", "--seeds", "one"], "--seeds takes ranges"),
-        (["sweep", "balanced-coding", "--set", "eps_f=1e-4,fast"], "eps_f: cannot read 'fast'"),
+        (["sweep", "balanced-coding", "--set", "eps_f=1e-4,fast"], "eps_f takes a plain number"),
         (["sweep", "balanced-coding", "--set", "eps_f=1e-4,"], "empty value"),
         (["sweep", "balanced-coding", "--jobs", "0"], "--jobs must be at least 1"),
         (["raster", "/nonexistent/run"], "is not a run directory"),
