@@ -296,9 +296,8 @@ class Simulation:
         if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
             return
-        if report is not None and self.target == "cuda":
-            report = None  # see _run_with_progress; no progress lines on cuda (untested there)
-        if report is not None:
+        # on cuda no report at all (see _run_with_progress; progress lines untested there)
+        if report is not None and self.target == "runtime":
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
         if self.target == "runtime":  # the loop after code generation, as Brian2 timed it
@@ -340,24 +339,20 @@ class Simulation:
         ``run_args`` (set before the first ``run``), every value shares one compiled project.
         Values given with :meth:`set_values` come later and win.
         """
-        from brian2 import Quantity, device
+        from brian2 import Clock, Quantity, device
         from brian2.core.variables import VariableView
 
-        from brian2 import Clock
-
         names = {device.get_array_name(v, access_data=False): v for v in device.arrays}
+        queue = [(func, args, names.get(args[0]) if func == "set_by_single_value" else None)
+                 for func, args in device.main_queue]
         # Brian2 repeats the clocks' dt assignments once more from the second device of a
         # process on; only the last one of each clock counts (nothing reads dt in between)
-        last_dt = {}
-        for k, (func, args) in enumerate(device.main_queue):
-            var = names.get(args[0]) if func == "set_by_single_value" else None
-            if var is not None and isinstance(getattr(var, "owner", None), Clock):
-                last_dt[args[0]] = k
+        last_dt = {args[0]: k for k, (_, args, var) in enumerate(queue)
+                   if isinstance(getattr(var, "owner", None), Clock)}
         moved, kept = {}, []
-        for k, (func, args) in enumerate(device.main_queue):
-            if func == "set_by_single_value" and args[0] in last_dt and last_dt[args[0]] != k:
+        for k, (func, args, var) in enumerate(queue):
+            if var is not None and last_dt.get(args[0], k) != k:
                 continue
-            var = names.get(args[0]) if func == "set_by_single_value" else None
             value = device.array_cache.get(var) if var is not None else None
             owner = getattr(var, "owner", None)
             if value is not None and var.scalar and var.constant and owner is not None:

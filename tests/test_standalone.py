@@ -41,6 +41,15 @@ def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir)
             assert metrics_cpp[key] == pytest.approx(value, rel=1e-9), key
 
 
+ERBP_SHORT = ["--set", "n_train=6", "--set", "n_test=3", "--set", "epochs=1", "--set",
+              "sample=25ms", "--set", "settle=5ms", "--set", "baseline_epochs=1"]
+
+
+@pytest.mark.slow  # the runtime build of the eRBP network takes minutes of Cython compilation
+def test_erbp_runtime_and_cpp_give_identical_spikes(tmp_path, cache_dir):
+    test_runtime_and_cpp_give_identical_spikes("erbp", ERBP_SHORT, tmp_path, cache_dir)
+
+
 @pytest.mark.parametrize("model, args, project", [
     ("balanced-coding", BALANCED_SHORT, "balanced-coding"),
     ("predictive-dynamics", PREDICTIVE_SHORT, "predictive-dynamics"),
