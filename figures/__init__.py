@@ -23,6 +23,12 @@ def _erbp(**kwargs):
     return make(**kwargs)
 
 
+def _gradient_snn(**kwargs):
+    from figures.gradient_snn import make
+
+    return make(**kwargs)
+
+
 def _predictive_dynamics(**kwargs):
     from figures.predictive_dynamics import make
 
@@ -56,6 +62,8 @@ FIGURES = {
                     "(Brendel et al. 2020 Fig 4)"),
     "erbp": (_erbp, "event-driven random backpropagation on digits, eRBP and peRBP "
                     "(Neftci et al. 2017)"),
+    "gradient-snn": (_gradient_snn, "auto-encoding and delayed XOR in QIF networks trained by "
+                                    "exact gradient (Huh & Sejnowski 2018)"),
     "predictive-dynamics": (_predictive_dynamics,
                             "tracking a damped oscillator (Boerlin et al. 2013)"),
     "rdd-alignment": (_rdd_alignment,

@@ -16,6 +16,8 @@ MODEL_MODULES = {
     "balanced-coding": ("models.balanced_coding", "run_balanced_coding"),
     "balanced-ei": ("models.balanced_ei", "run_balanced_ei"),
     "erbp": ("models.erbp", "run_erbp"),
+    "gradient-autoencode": ("models.gradient_autoencode", "run_gradient_autoencode"),
+    "gradient-xor": ("models.gradient_xor", "run_gradient_xor"),
     "predictive-dynamics": ("models.predictive_dynamics", "run_predictive_dynamics"),
     "rdd-alignment": ("models.rdd_network", "run_rdd_alignment"),
     "rdd-training": ("models.rdd_training", "run_rdd_training"),

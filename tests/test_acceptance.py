@@ -120,3 +120,24 @@ def test_erbp_learns_digits(tmp_path, cache_dir):
     assert m["test_error_erbp"] <= 0.08
     assert m["test_error_erbp"] <= m["test_error_fa"] + 0.03
     assert m["test_error_bp"] <= m["test_error_fa"] + 0.01
+
+
+@pytest.mark.slow
+def test_gradient_autoencode(tmp_path, cache_dir):
+    """Issue 8: the auto-encoder's NMSE falls at least 10x from initialisation, and the
+    Brian2 (C++) re-simulation gives the NumPy readout."""
+    spikerules("run", "gradient-autoencode", "--seed", "1", "--out", tmp_path / "run",
+               cache=cache_dir)
+    m = _metrics(tmp_path / "run")
+    assert m["nmse_initial"] / m["nmse_final"] >= 10
+    assert m["brian2_readout_max_diff"] < 1e-9 and m["brian2_spikes_identical"]
+
+
+@pytest.mark.slow
+def test_gradient_xor(tmp_path, cache_dir):
+    """Issue 8: delayed-memory XOR, at least 95 % correct in each condition (100 test trials
+    each), and the Brian2 (C++) re-simulation gives the NumPy readout and decisions."""
+    spikerules("run", "gradient-xor", "--seed", "1", "--out", tmp_path / "run", cache=cache_dir)
+    m = _metrics(tmp_path / "run")
+    assert m["accuracy_min"] >= 0.95
+    assert m["brian2_readout_max_diff"] < 1e-9 and m["brian2_same_decisions"]

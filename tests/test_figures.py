@@ -15,6 +15,7 @@ from conftest import spikerules
     ("supervised-dynamics", "integrator_fast_weight_distance", 0.9, "run-integrator"),
     ("balanced-ei", "coding_error_e_initial", 0.6, "run"),
     ("erbp", "test_error_erbp", 0.8, "run-erbp"),  # chance: 0.9
+    ("gradient-snn", "autoencode_nmse_final", 0.8, "run-gradient-xor"),  # initial: 1
 ])
 def test_quick_figure(name, key, bound, run, tmp_path, cache_dir):
     proc = spikerules("figures", name, "--quick", "--out", tmp_path, cache=cache_dir)

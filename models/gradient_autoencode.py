@@ -1,0 +1,198 @@
+"""Spike-based auto-encoding trained by exact gradient descent (Huh & Sejnowski 2018, Fig 2).
+
+A network of QIF neurons (``models.gradient_snn``) gets a smooth random 2-D signal x(t)
+through U and must reproduce it in its readout o = O s. U, W, O and I0 are trained by Adam on
+the exact gradient of the normalised squared error (NMSE) of the discretised network, on
+fresh random signals every step; the first ``warmup`` of every trial (the network starting
+from random phases and s = 0) is left out of the loss and of the NMSE. The readout starts at
+O = 0, so the initial NMSE is 1; the best linear readout of the untrained network (least
+squares on the test signals) is reported next to it, so the gain that the recurrent network
+brings is visible. Then the trained network runs in Brian2 (C++ standalone by default) on
+test signals, and its readout is compared with the NumPy one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+from brian2 import ms, second
+from scipy.ndimage import gaussian_filter1d
+
+from models.gradient_snn import (Constants, Task, brian2_network, forward, initial_state,
+                                 init_parameters, squared_error, train)
+from models.registry import ParameterError
+from models.result import RunResult
+
+NAME = "gradient-autoencode"
+DESCRIPTION = "QIF network auto-encoding a 2-D signal, trained by exact gradient (Huh & Sejnowski 2018)"
+QUICK = dict(iterations=40, n_neurons=20, test_trials=4)
+SUMMARY = ("nmse_initial", "nmse_initial_best_readout", "nmse_final", "nmse_drop",
+           "rate_final_hz", "brian2_readout_max_diff", "train_s")
+N_INPUTS = 2
+
+
+def smooth_signal(rng, steps, trials, dims, smoothing_steps, amplitude):
+    """White noise convolved with a Gaussian (s.d. ``smoothing_steps``), unit variance x amplitude."""
+    pad = int(4 * smoothing_steps)
+    noise = rng.standard_normal((steps + 2 * pad, trials, dims))
+    z = gaussian_filter1d(noise, smoothing_steps, axis=0, mode="constant")[pad: pad + steps]
+    # a unit-variance white noise filtered by a normalised Gaussian has variance 1 / (2 sqrt(pi) sd)
+    return amplitude * z * np.sqrt(2 * np.sqrt(np.pi) * smoothing_steps)
+
+
+def autoencode_task(steps, warmup_steps, smoothing_steps, amplitude):
+    def batch(rng, size):
+        x = smooth_signal(rng, steps, size, N_INPUTS, smoothing_steps, amplitude)
+        weight = np.ones((steps, size))
+        weight[:warmup_steps] = 0.0
+        weight /= np.sum(weight[:, :, None] * x ** 2)   # loss = NMSE
+        return x, x, weight
+
+    return Task(batch=batch, n_in=N_INPUTS, n_out=N_INPUTS)
+
+
+def nmse(o, x, warmup_steps):
+    return float(np.sum((o - x)[warmup_steps:] ** 2) / np.sum(x[warmup_steps:] ** 2))
+
+
+def best_readout_nmse(s, x, warmup_steps):
+    """NMSE of the least-squares linear readout (with offset) of s, fitted on these trials."""
+    S = s[warmup_steps:].reshape(-1, s.shape[-1])
+    X = x[warmup_steps:].reshape(-1, x.shape[-1])
+    A = np.c_[S, np.ones(len(S))]
+    coef, *_ = np.linalg.lstsq(A, X, rcond=None)
+    return float(np.sum((A @ coef - X) ** 2) / np.sum(X ** 2))
+
+
+def run_gradient_autoencode(
+    *,
+    duration=None,
+    seed=1,
+    device="cpp",
+    n_neurons=50,
+    trial=500 * ms,
+    warmup=100 * ms,
+    smoothing=100 * ms,
+    amplitude=1.0,
+    dt=0.5 * ms,
+    tau_v=10 * ms,
+    tau_s=20 * ms,
+    delta=0.5,
+    iterations=800,
+    batch_size=8,
+    lr=3e-3,
+    clip=1.0,
+    current_weight=10.0,
+    u_scale=1.0,
+    i0=-0.1,
+    eval_every=25,
+    test_trials=16,
+    brian2_trials=2,
+):
+    """Train the auto-encoder and test it in NumPy and in Brian2.
+
+    Parameters
+    ----------
+    duration : alias of ``trial``.
+    n_neurons : QIF neurons (50). trial : length of one training or test trial (500 ms);
+        warmup : start of each trial left out of loss and NMSE (100 ms).
+    smoothing, amplitude : s.d. of the Gaussian that smooths the white-noise signal (100 ms)
+        and its standard deviation (1).
+    dt : Euler step (0.5 ms). tau_v : QIF time constant (10 ms). tau_s : synaptic decay
+        (20 ms). delta : width of the active zone around pi (0.5 rad).
+    iterations, batch_size, lr, clip : Adam steps (800) on batches of 8 fresh trials,
+        learning rate 3e-3, global gradient norm clipped at 1.
+    current_weight : weight of the cost on currents that make the Euler step overshoot
+        (``gradient_snn.current_cost``).
+    u_scale, i0 : initial U ~ N(0, u_scale^2) and bias I0 (-0.1: quiet without input);
+        W and O start at zero.
+    eval_every : iterations between validation passes (the best parameters are kept).
+    test_trials : fresh test signals for the NMSE; brian2_trials : of those, re-simulated in
+        Brian2 on ``device`` (0: skip).
+    """
+    if duration is not None:
+        trial = duration
+    steps, warm = int(round(float(trial / dt))), int(round(float(warmup / dt)))
+    if n_neurons < 1 or iterations < 0 or batch_size < 1 or test_trials < 1:
+        raise ParameterError("n_neurons, batch_size and test_trials must be at least 1, "
+                             "iterations at least 0")
+    if not 0 <= warm < steps:
+        raise ParameterError("warmup must be shorter than the trial")
+    if not 0 <= brian2_trials <= test_trials:
+        raise ParameterError("brian2_trials must be between 0 and test_trials")
+    const = Constants(dt=float(dt / second), tau_v=float(tau_v / second),
+                      tau_s=float(tau_s / second), delta=delta)
+    task = autoencode_task(steps, warm, float(smoothing / dt), amplitude)
+    rng = np.random.default_rng([seed, 1])
+    params0 = init_parameters(rng, N_INPUTS, n_neurons, N_INPUTS, u_scale=u_scale, i0_mean=i0)
+    val_rng, test_rng = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
+    validation = (*task.batch(val_rng, 16), *initial_state(val_rng, 16, n_neurons))
+    x_test, _, _ = task.batch(test_rng, test_trials)
+    v0, s0 = initial_state(test_rng, test_trials, n_neurons)
+
+    t0 = time.perf_counter()
+    params, history = train(params0, task, const, rng=rng, iterations=iterations,
+                            batch_size=batch_size, lr=lr, clip=clip,
+                            current_weight=current_weight, validation=validation,
+                            eval_every=eval_every, label=NAME)
+    train_s = time.perf_counter() - t0
+
+    before = forward(params0, x_test, const, v0, s0)
+    after = forward(params, x_test, const, v0, s0)
+    result = RunResult(model=NAME, params=dict(
+        seed=seed, device=device, n_neurons=n_neurons, trial=trial, warmup=warmup,
+        smoothing=smoothing, amplitude=amplitude, dt=dt, tau_v=tau_v, tau_s=tau_s, delta=delta,
+        iterations=iterations, batch_size=batch_size, lr=lr, clip=clip,
+        current_weight=current_weight, u_scale=u_scale, i0=i0, eval_every=eval_every,
+        test_trials=test_trials, brian2_trials=brian2_trials))
+    m = result.metrics
+    m["nmse_initial"] = nmse(before.o, x_test, warm)
+    m["nmse_initial_best_readout"] = best_readout_nmse(before.s[1:], x_test, warm)
+    m["nmse_final"] = nmse(after.o, x_test, warm)
+    m["nmse_final_best_readout"] = best_readout_nmse(after.s[1:], x_test, warm)
+    m["nmse_drop"] = m["nmse_initial"] / m["nmse_final"]
+    seconds = steps * const.dt
+    m["rate_initial_hz"] = float(before.spikes.sum() / (n_neurons * test_trials * seconds))
+    m["rate_final_hz"] = float(after.spikes.sum() / (n_neurons * test_trials * seconds))
+    m["train_s"] = train_s
+    m["train_s_per_iteration"] = train_s / max(iterations, 1)
+    m["skipped_steps"] = int(history["skipped"])
+    m["validation_nmse_best"] = float(np.min(history["validation_loss"]))
+    _store(result, params0, params, history, x_test, before, after, const)
+    if brian2_trials:
+        sl = slice(0, brian2_trials)
+        print(f"{NAME}: re-simulating {brian2_trials} test trials in Brian2 [{device}]",
+              file=sys.stderr, flush=True)
+        b2 = brian2_network(params, x_test[:, sl], const, v0[sl], s0[sl], device=device,
+                            seed=seed, name=NAME)
+        compare_brian2(result, b2, after.o[:, sl], after.spikes[:, sl], x_test[:, sl], warm)
+    return result
+
+
+def compare_brian2(result, b2, o_numpy, spikes_numpy, target, warm):
+    """Metrics and traces of the Brian2 re-simulation against the NumPy run."""
+    m = result.metrics
+    m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_numpy)))
+    m["brian2_readout_rel_diff"] = float(np.sqrt(np.sum((b2["o"] - o_numpy) ** 2)
+                                                 / np.sum(o_numpy ** 2)))
+    m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], spikes_numpy))
+    m["brian2_nmse"] = nmse(b2["o"], target, warm)
+    m.update({f"brian2_{k}": float(v) for k, v in b2["timings"].items()})
+    result.traces["brian2_o"] = b2["o"]
+
+
+def _store(result, params0, params, history, x_test, before, after, const):
+    for name in params:
+        result.weights[f"{name}_initial"] = params0[name]
+        result.weights[f"{name}_final"] = params[name]
+    result.traces.update(
+        iteration=history["iteration"], loss=history["loss"], grad_norm=history["grad_norm"],
+        eval_iteration=history["eval_iteration"],
+        validation_loss=history["validation_loss"], t=np.arange(1, len(x_test) + 1) * const.dt,
+        x_test=x_test, o_initial=before.o, o_final=after.o)
+    for label, traj in (("initial", before), ("final", after)):
+        step, trial, neuron = np.nonzero(traj.spikes)
+        keep = trial == 0
+        result.spikes[label] = (neuron[keep], (step[keep] + 1) * const.dt)
