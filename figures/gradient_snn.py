@@ -8,7 +8,6 @@ and rasters of a test trial before and after training.
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from analysis.io import write_json
 from figures.common import save_figure
@@ -64,8 +63,7 @@ def draw(results, out, title=""):
         if "brian2_o" in tr:
             ax.plot(t, tr["brian2_o"][:, 0, d], "k:", lw=1,
                     label="Brian2 re-simulation" if d == 0 else None)
-    ax.axvspan(0, ae.params["warmup"] if isinstance(ae.params["warmup"], float)
-               else float(ae.params["warmup"]), color="0.9", zorder=0)
+    ax.axvspan(0, float(ae.params["warmup"]), color="0.9", zorder=0)  # Quantity in s
     ax.set_xlabel("time (s)")
     ax.set_ylabel("signal")
     ax.set_title("test signal and trained readout (grey: warm-up, not scored)", fontsize=10)

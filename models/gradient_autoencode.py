@@ -21,7 +21,7 @@ from brian2 import ms, second
 from scipy.ndimage import gaussian_filter1d
 
 from models.gradient_snn import (Constants, Task, brian2_network, forward, initial_state,
-                                 init_parameters, squared_error, train)
+                                 init_parameters, train)
 from models.registry import ParameterError
 from models.result import RunResult
 
