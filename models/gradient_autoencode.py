@@ -14,14 +14,14 @@ test signals, and its readout is compared with the NumPy one.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 from brian2 import ms, second
 from scipy.ndimage import gaussian_filter1d
 
-from models.gradient_snn import (Constants, Task, brian2_network, forward, initial_state,
-                                 init_parameters, train)
+from models.gradient_snn import (Constants, Task, brian2_network, initial_state,
+                                 init_parameters, record_brian2, record_training,
+                                 train_and_test)
 from models.registry import ParameterError
 from models.result import RunResult
 
@@ -132,15 +132,10 @@ def run_gradient_autoencode(
     x_test, _, _ = task.batch(test_rng, test_trials)
     v0, s0 = initial_state(test_rng, test_trials, n_neurons)
 
-    t0 = time.perf_counter()
-    params, history = train(params0, task, const, rng=rng, iterations=iterations,
-                            batch_size=batch_size, lr=lr, clip=clip,
-                            current_weight=current_weight, validation=validation,
-                            eval_every=eval_every, label=NAME)
-    train_s = time.perf_counter() - t0
-
-    before = forward(params0, x_test, const, v0, s0)
-    after = forward(params, x_test, const, v0, s0)
+    params, history, before, after = train_and_test(
+        params0, task, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
+        batch_size=batch_size, lr=lr, clip=clip, current_weight=current_weight,
+        validation=validation, eval_every=eval_every, label=NAME)
     result = RunResult(model=NAME, params=dict(
         seed=seed, device=device, n_neurons=n_neurons, trial=trial, warmup=warmup,
         smoothing=smoothing, amplitude=amplitude, dt=dt, tau_v=tau_v, tau_s=tau_s, delta=delta,
@@ -156,43 +151,21 @@ def run_gradient_autoencode(
     seconds = steps * const.dt
     m["rate_initial_hz"] = float(before.spikes.sum() / (n_neurons * test_trials * seconds))
     m["rate_final_hz"] = float(after.spikes.sum() / (n_neurons * test_trials * seconds))
-    m["train_s"] = train_s
-    m["train_s_per_iteration"] = train_s / max(iterations, 1)
-    m["skipped_steps"] = int(history["skipped"])
     m["validation_nmse_best"] = float(np.min(history["validation_loss"]))
-    _store(result, params0, params, history, x_test, before, after, const)
+    record_training(result, params0, params, history, iterations)
+    result.traces.update(t=np.arange(1, steps + 1) * const.dt, x_test=x_test,
+                         o_initial=before.o, o_final=after.o)
+    for label, traj in (("initial", before), ("final", after)):
+        step, trial, neuron = np.nonzero(traj.spikes)
+        keep = trial == 0  # the raster of the first test trial
+        result.spikes[label] = (neuron[keep], (step[keep] + 1) * const.dt)
     if brian2_trials:
         sl = slice(0, brian2_trials)
         print(f"{NAME}: re-simulating {brian2_trials} test trials in Brian2 [{device}]",
               file=sys.stderr, flush=True)
         b2 = brian2_network(params, x_test[:, sl], const, v0[sl], s0[sl], device=device,
                             seed=seed, name=NAME)
-        compare_brian2(result, b2, after.o[:, sl], after.spikes[:, sl], x_test[:, sl], warm)
+        record_brian2(result, b2, after.o[:, sl], after.spikes[:, sl])
+        m["brian2_nmse"] = nmse(b2["o"], x_test[:, sl], warm)
     return result
 
-
-def compare_brian2(result, b2, o_numpy, spikes_numpy, target, warm):
-    """Metrics and traces of the Brian2 re-simulation against the NumPy run."""
-    m = result.metrics
-    m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_numpy)))
-    m["brian2_readout_rel_diff"] = float(np.sqrt(np.sum((b2["o"] - o_numpy) ** 2)
-                                                 / np.sum(o_numpy ** 2)))
-    m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], spikes_numpy))
-    m["brian2_nmse"] = nmse(b2["o"], target, warm)
-    m.update({f"brian2_{k}": float(v) for k, v in b2["timings"].items()})
-    result.traces["brian2_o"] = b2["o"]
-
-
-def _store(result, params0, params, history, x_test, before, after, const):
-    for name in params:
-        result.weights[f"{name}_initial"] = params0[name]
-        result.weights[f"{name}_final"] = params[name]
-    result.traces.update(
-        iteration=history["iteration"], loss=history["loss"], grad_norm=history["grad_norm"],
-        eval_iteration=history["eval_iteration"],
-        validation_loss=history["validation_loss"], t=np.arange(1, len(x_test) + 1) * const.dt,
-        x_test=x_test, o_initial=before.o, o_final=after.o)
-    for label, traj in (("initial", before), ("final", after)):
-        step, trial, neuron = np.nonzero(traj.spikes)
-        keep = trial == 0
-        result.spikes[label] = (neuron[keep], (step[keep] + 1) * const.dt)

@@ -303,6 +303,18 @@ def train(params, task, const, *, rng, iterations, batch_size, lr, clip, current
     return best, history
 
 
+def train_and_test(params0, task, const, *, test, **train_options):
+    """``train``, then run the initial and the trained network on test = (x, v0, s0).
+
+    Returns (trained params, history with ``train_s``, initial Trajectory, trained Trajectory).
+    """
+    t0 = time.perf_counter()
+    params, history = train(params0, task, const, **train_options)
+    history["train_s"] = time.perf_counter() - t0
+    x, v0, s0 = test
+    return params, history, forward(params0, x, const, v0, s0), forward(params, x, const, v0, s0)
+
+
 # -- Brian2 re-simulation -------------------------------------------------------------------
 BRIAN2_EQUATIONS = """
 dv/dt = ((1 - cos(v)) + (1 + cos(v)) * I) / tau_v : 1
@@ -365,3 +377,27 @@ def brian2_network(params, x, const, v0, s0, *, device="cpp", seed=1, name="grad
     raster = np.zeros((T, B * N), dtype=bool)
     raster[spike_step, spike_i] = True
     return dict(s=s, o=s @ O.T, spikes=raster.reshape(T, B, N), timings=dict(sim.timings))
+
+
+# -- shared bookkeeping of the task models ------------------------------------------------
+def record_training(result, params0, params, history, iterations):
+    """Initial and trained parameters, loss curves and training time into a RunResult."""
+    for name in params:
+        result.weights[f"{name}_initial"] = params0[name]
+        result.weights[f"{name}_final"] = params[name]
+    result.traces.update({k: history[k] for k in ("iteration", "loss", "grad_norm",
+                                                   "eval_iteration", "validation_loss")})
+    train_s = history["train_s"]
+    result.metrics.update(train_s=train_s, train_s_per_iteration=train_s / max(iterations, 1),
+                          skipped_steps=int(history["skipped"]))
+
+
+def record_brian2(result, b2, o_numpy, spikes_numpy):
+    """How closely the Brian2 re-simulation follows the NumPy run, into a RunResult."""
+    m = result.metrics
+    m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_numpy)))
+    m["brian2_readout_rel_diff"] = float(np.sqrt(np.sum((b2["o"] - o_numpy) ** 2)
+                                                 / np.sum(o_numpy ** 2)))
+    m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], spikes_numpy))
+    m.update({f"brian2_{k}": float(v) for k, v in b2["timings"].items()})
+    result.traces["brian2_o"] = b2["o"]

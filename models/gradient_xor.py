@@ -20,13 +20,13 @@ readout averaged over the response window.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 from brian2 import ms, second
 
-from models.gradient_snn import (Constants, Task, brian2_network, forward, initial_state,
-                                 init_parameters, train)
+from models.gradient_snn import (Constants, Task, brian2_network, initial_state,
+                                 init_parameters, record_brian2, record_training,
+                                 train_and_test)
 from models.registry import ParameterError
 from models.result import RunResult
 
@@ -162,15 +162,10 @@ def run_gradient_xor(
     x_test, y_test = xor_trials(test_rng, conditions, timeline, amplitude, noise)
     v0, s0 = initial_state(test_rng, len(conditions), n_neurons)
 
-    t0 = time.perf_counter()
-    params, history = train(params0, task, const, rng=rng, iterations=iterations,
-                            batch_size=batch_size, lr=lr, clip=clip,
-                            current_weight=current_weight, validation=validation,
-                            eval_every=eval_every, label=NAME)
-    train_s = time.perf_counter() - t0
-
-    before = forward(params0, x_test, const, v0, s0)
-    after = forward(params, x_test, const, v0, s0)
+    params, history, before, after = train_and_test(
+        params0, task, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
+        batch_size=batch_size, lr=lr, clip=clip, current_weight=current_weight,
+        validation=validation, eval_every=eval_every, label=NAME)
     truth = y_test[0, :, 0]
     result = RunResult(model=NAME, params=dict(
         seed=seed, device=device, n_neurons=n_neurons, start=start, pulse=pulse, delay=delay,
@@ -191,18 +186,11 @@ def run_gradient_xor(
         resp = slice(*timeline.response)
         m[f"loss{suffix or '_final'}"] = float(np.mean((traj.o[resp] - y_test[resp]) ** 2))
         m[f"rate_{label}_hz"] = float(traj.spikes.mean() / const.dt)
-    m["train_s"] = train_s
-    m["train_s_per_iteration"] = train_s / max(iterations, 1)
-    m["skipped_steps"] = int(history["skipped"])
     m["trial_s"] = timeline.steps * const.dt
-    for name in params:
-        result.weights[f"{name}_initial"] = params0[name]
-        result.weights[f"{name}_final"] = params[name]
+    record_training(result, params0, params, history, iterations)
     # one test trial of each condition for the figure
     shown = np.array([np.flatnonzero(conditions == c)[0] for c in range(4)])
     result.traces.update(
-        iteration=history["iteration"], loss=history["loss"], grad_norm=history["grad_norm"],
-        eval_iteration=history["eval_iteration"], validation_loss=history["validation_loss"],
         t=np.arange(1, timeline.steps + 1) * const.dt, x_shown=x_test[:, shown],
         target_shown=y_test[:, shown], o_initial=before.o[:, shown], o_final=after.o[:, shown],
         decision_final=decisions(after.o, timeline), conditions=conditions,
@@ -219,14 +207,8 @@ def run_gradient_xor(
               file=sys.stderr, flush=True)
         b2 = brian2_network(params, x_test[:, idx], const, v0[idx], s0[idx], device=device,
                             seed=seed, name=NAME)
-        o_np = after.o[:, idx]
-        m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_np)))
-        m["brian2_readout_rel_diff"] = float(np.sqrt(np.sum((b2["o"] - o_np) ** 2)
-                                                     / np.sum(o_np ** 2)))
-        m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], after.spikes[:, idx]))
+        record_brian2(result, b2, after.o[:, idx], after.spikes[:, idx])
         m["brian2_same_decisions"] = bool(np.array_equal(decisions(b2["o"], timeline),
-                                                         decisions(o_np, timeline)))
+                                                         decisions(after.o[:, idx], timeline)))
         m["brian2_accuracy"] = float(np.mean(decisions(b2["o"], timeline) == truth[idx]))
-        m.update({f"brian2_{k}": float(v) for k, v in b2["timings"].items()})
-        result.traces["brian2_o"] = b2["o"]
     return result
