@@ -7,8 +7,9 @@ Quadratic integrate-and-fire neurons in phase form and the gated, differentiable
     I           = I0 + W s + U x(t),        o = O s    (readout)
 
 ``s`` is the paper's synaptic activity times ``tau_s``: a full passage through the active zone
-(|v - pi| < Delta / 2) adds exactly 1 to s, which then decays with ``tau_s``; a partial entry
-adds a graded amount. No reset: v wraps from pi to -pi, and f and g are 2 pi periodic, so the
+(|v - pi| < Delta / 2) adds 1 to s (exactly in continuous time; the Euler steps below are off
+by up to one step's share, dv / Delta), which then decays with ``tau_s``; a partial entry adds
+a graded amount. No reset: v wraps from pi to -pi, and f and g are 2 pi periodic, so the
 dynamics are smooth everywhere except at the two edges of the boxcar gate.
 
 The discretised system is forward Euler with step dt (the same update Brian2's ``euler`` method
