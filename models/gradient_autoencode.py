@@ -19,7 +19,7 @@ import numpy as np
 from brian2 import ms, second
 from scipy.ndimage import gaussian_filter1d
 
-from models.gradient_snn import (Constants, Task, brian2_network, initial_state,
+from models.gradient_snn import (Constants, brian2_network, initial_state,
                                  init_parameters, record_brian2, record_training,
                                  train_and_test)
 from models.registry import ParameterError
@@ -43,6 +43,7 @@ def smooth_signal(rng, steps, trials, dims, smoothing_steps, amplitude):
 
 
 def autoencode_task(steps, warmup_steps, smoothing_steps, amplitude):
+    """batch(rng, size) -> (signal, the same signal as target, NMSE weights) for ``train``."""
     def batch(rng, size):
         x = smooth_signal(rng, steps, size, N_INPUTS, smoothing_steps, amplitude)
         weight = np.ones((steps, size))
@@ -50,7 +51,7 @@ def autoencode_task(steps, warmup_steps, smoothing_steps, amplitude):
         weight /= np.sum(weight[:, :, None] * x ** 2)   # loss = NMSE
         return x, x, weight
 
-    return Task(batch=batch, n_in=N_INPUTS, n_out=N_INPUTS)
+    return batch
 
 
 def nmse(o, x, warmup_steps):
@@ -124,16 +125,16 @@ def run_gradient_autoencode(
         raise ParameterError("brian2_trials must be between 0 and test_trials")
     const = Constants(dt=float(dt / second), tau_v=float(tau_v / second),
                       tau_s=float(tau_s / second), delta=delta)
-    task = autoencode_task(steps, warm, float(smoothing / dt), amplitude)
+    batch = autoencode_task(steps, warm, float(smoothing / dt), amplitude)
     rng = np.random.default_rng([seed, 1])
     params0 = init_parameters(rng, N_INPUTS, n_neurons, N_INPUTS, u_scale=u_scale, i0_mean=i0)
     val_rng, test_rng = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
-    validation = (*task.batch(val_rng, 16), *initial_state(val_rng, 16, n_neurons))
-    x_test, _, _ = task.batch(test_rng, test_trials)
+    validation = (*batch(val_rng, 16), *initial_state(val_rng, 16, n_neurons))
+    x_test, _, _ = batch(test_rng, test_trials)
     v0, s0 = initial_state(test_rng, test_trials, n_neurons)
 
     params, history, before, after = train_and_test(
-        params0, task, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
+        params0, batch, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
         batch_size=batch_size, lr=lr, clip=clip, current_weight=current_weight,
         validation=validation, eval_every=eval_every, label=NAME)
     result = RunResult(model=NAME, params=dict(

@@ -123,11 +123,11 @@ def forward(params, x, const, v0, s0):
     return Trajectory(x=x, s=s, v=v, current=current, o=o, spikes=spikes)
 
 
-def gradients(params, traj, dl_do, const, dl_ds=None, dl_dcurrent=None):
-    """Exact gradient of a loss L(o, s, I) through the Euler steps.
+def gradients(params, traj, dl_do, const, dl_dcurrent=None):
+    """Exact gradient of a loss L(o, I) through the Euler steps.
 
-    dl_do : dL/do_n (T, B, M); dl_ds : optional direct dL/ds_{n+1} (T, B, N) (a rate cost);
-    dl_dcurrent : optional direct dL/dI_n (T, B, N) (a cost on the currents).
+    dl_do : dL/do_n (T, B, M); dl_dcurrent : optional direct dL/dI_n (T, B, N) (a cost on
+    the currents).
 
     Returns {name: dL/dparam} for U, W, O, I0.
     """
@@ -138,8 +138,6 @@ def gradients(params, traj, dl_do, const, dl_ds=None, dl_dcurrent=None):
     g_v = np.zeros((B, N))     # dL/dv_{n+1}
     g_current = np.empty((T, B, N))
     from_readout = dl_do @ O   # (T, B, N): dL/ds_{n+1} through o_n
-    if dl_ds is not None:
-        from_readout += dl_ds
     for n in range(T - 1, -1, -1):
         vn = traj.v[n]
         cur = traj.current[n]
@@ -195,13 +193,11 @@ class Adam:
     m: dict = field(default_factory=dict)
     v: dict = field(default_factory=dict)
 
-    def update(self, params, grads, frozen=()):
+    def update(self, params, grads):
         norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
         scale = min(1.0, self.clip / norm) if self.clip > 0 and norm > 0 else 1.0
         self.step += 1
         for name, g in grads.items():
-            if name in frozen:
-                continue
             g = g * scale
             m = self.m.get(name, 0.0) * self.beta1 + (1 - self.beta1) * g
             v = self.v.get(name, 0.0) * self.beta2 + (1 - self.beta2) * g * g
@@ -239,32 +235,14 @@ class Progress:
 
 
 # -- training ------------------------------------------------------------------------------
-@dataclass
-class Task:
-    """What ``train`` needs from a task.
-
-    batch(rng, size) -> (x (T, B, K), target (T, B, M), weight (T, B)); the loss is
-    sum(weight (o - target)^2), so the weight holds the normalisation (NMSE or MSE).
-    """
-
-    batch: callable
-    n_in: int
-    n_out: int
-
-
-def loss_of(params, task_batch, const, v0, s0):
-    x, target, weight = task_batch
-    traj = forward(params, x, const, v0, s0)
-    loss, _ = squared_error(traj.o, target, weight)
-    return loss, traj
-
-
-def train(params, task, const, *, rng, iterations, batch_size, lr, clip, current_weight,
-          validation, eval_every, label, log=None):
+def train(params, batch, const, *, rng, iterations, batch_size, lr, clip, current_weight,
+          validation, eval_every, label):
     """Adam on the exact gradient; keeps the parameters with the lowest validation loss.
 
-    validation : (x, target, weight, v0, s0), a fixed batch. A step whose gradient is not
-    finite is skipped (counted in the history). Returns (best params, history dict).
+    batch(rng, size) -> (x (T, B, K), target (T, B, M), weight (T, B)): the task's trials;
+    the loss is sum(weight (o - target)^2), so the weight holds the normalisation (NMSE or
+    MSE). validation : (x, target, weight, v0, s0), a fixed batch. A step whose gradient is
+    not finite is skipped (counted in the history). Returns (best params, history dict).
     """
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
     opt = Adam(lr=lr, clip=clip)
@@ -275,7 +253,8 @@ def train(params, task, const, *, rng, iterations, batch_size, lr, clip, current
 
     def validate(i):
         nonlocal best, best_loss
-        loss, _ = loss_of(params, validation[:3], const, *validation[3:])
+        x, target, weight, v0, s0 = validation
+        loss, _ = squared_error(forward(params, x, const, v0, s0).o, target, weight)
         history["eval_iteration"].append(i)
         history["validation_loss"].append(loss)
         if loss < best_loss:
@@ -284,11 +263,11 @@ def train(params, task, const, *, rng, iterations, batch_size, lr, clip, current
 
     val = validate(0)
     for i in range(iterations):
-        x, target, weight = task.batch(rng, batch_size)
+        x, target, weight = batch(rng, batch_size)
         v0, s0 = initial_state(rng, batch_size, params["W"].shape[0])
         traj = forward(params, x, const, v0, s0)
         loss, dl_do = squared_error(traj.o, target, weight)
-        penalty, dl_dcur = current_cost(traj.current, const, current_weight)
+        _, dl_dcur = current_cost(traj.current, const, current_weight)
         grads = gradients(params, traj, dl_do, const, dl_dcurrent=dl_dcur)
         if not all(np.all(np.isfinite(g)) for g in grads.values()):
             history["skipped"] += 1
@@ -304,13 +283,13 @@ def train(params, task, const, *, rng, iterations, batch_size, lr, clip, current
     return best, history
 
 
-def train_and_test(params0, task, const, *, test, **train_options):
+def train_and_test(params0, batch, const, *, test, **train_options):
     """``train``, then run the initial and the trained network on test = (x, v0, s0).
 
     Returns (trained params, history with ``train_s``, initial Trajectory, trained Trajectory).
     """
     t0 = time.perf_counter()
-    params, history = train(params0, task, const, **train_options)
+    params, history = train(params0, batch, const, **train_options)
     history["train_s"] = time.perf_counter() - t0
     x, v0, s0 = test
     return params, history, forward(params0, x, const, v0, s0), forward(params, x, const, v0, s0)

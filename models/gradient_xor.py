@@ -24,7 +24,7 @@ import sys
 import numpy as np
 from brian2 import ms, second
 
-from models.gradient_snn import (Constants, Task, brian2_network, initial_state,
+from models.gradient_snn import (Constants, brian2_network, initial_state,
                                  init_parameters, record_brian2, record_training,
                                  train_and_test)
 from models.registry import ParameterError
@@ -69,6 +69,7 @@ def xor_trials(rng, conditions, timeline, amplitude, noise):
 
 
 def xor_task(timeline, amplitude, noise):
+    """batch(rng, size) -> (inputs, targets, response-window MSE weights) for ``train``."""
     def batch(rng, size):
         x, target = xor_trials(rng, np.arange(size) % 4, timeline, amplitude, noise)
         weight = np.zeros((timeline.steps, size))
@@ -76,7 +77,7 @@ def xor_task(timeline, amplitude, noise):
         weight /= weight.sum()  # loss = mean squared error in the response window
         return x, target, weight
 
-    return Task(batch=batch, n_in=2, n_out=1)
+    return batch
 
 
 def decisions(o, timeline):
@@ -151,19 +152,19 @@ def run_gradient_xor(
     timeline = Timeline(dt, start, pulse, delay, go_delay, response)
     const = Constants(dt=float(dt / second), tau_v=float(tau_v / second),
                       tau_s=float(tau_s / second), delta=delta)
-    task = xor_task(timeline, amplitude, noise)
+    batch = xor_task(timeline, amplitude, noise)
     rng = np.random.default_rng([seed, 1])
     params0 = init_parameters(rng, 2, n_neurons, 1, u_scale=u_scale, w_scale=w_scale,
                               self_excitation=self_excitation, i0_mean=i0,
                               i0_spread=i0_spread)
     val_rng, test_rng = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
-    validation = (*task.batch(val_rng, 64), *initial_state(val_rng, 64, n_neurons))
+    validation = (*batch(val_rng, 64), *initial_state(val_rng, 64, n_neurons))
     conditions = np.repeat(np.arange(4), test_per_condition)
     x_test, y_test = xor_trials(test_rng, conditions, timeline, amplitude, noise)
     v0, s0 = initial_state(test_rng, len(conditions), n_neurons)
 
     params, history, before, after = train_and_test(
-        params0, task, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
+        params0, batch, const, test=(x_test, v0, s0), rng=rng, iterations=iterations,
         batch_size=batch_size, lr=lr, clip=clip, current_weight=current_weight,
         validation=validation, eval_every=eval_every, label=NAME)
     truth = y_test[0, :, 0]
@@ -175,8 +176,9 @@ def run_gradient_xor(
         self_excitation=self_excitation, i0=i0, i0_spread=i0_spread, eval_every=eval_every,
         test_per_condition=test_per_condition, brian2_per_condition=brian2_per_condition))
     m = result.metrics
+    decided = {"initial": decisions(before.o, timeline), "final": decisions(after.o, timeline)}
     for label, traj in (("initial", before), ("final", after)):
-        correct = decisions(traj.o, timeline) == truth
+        correct = decided[label] == truth
         per = [float(correct[conditions == c].mean()) for c in range(4)]
         suffix = "" if label == "final" else "_initial"
         for c, acc in enumerate(per):
@@ -193,7 +195,7 @@ def run_gradient_xor(
     result.traces.update(
         t=np.arange(1, timeline.steps + 1) * const.dt, x_shown=x_test[:, shown],
         target_shown=y_test[:, shown], o_initial=before.o[:, shown], o_final=after.o[:, shown],
-        decision_final=decisions(after.o, timeline), conditions=conditions,
+        decision_final=decided["final"], conditions=conditions,
         timeline=np.array([*timeline.first, *timeline.second, *timeline.go,
                            *timeline.response]) * const.dt)
     for label, traj in (("initial", before), ("final", after)):
@@ -208,7 +210,7 @@ def run_gradient_xor(
         b2 = brian2_network(params, x_test[:, idx], const, v0[idx], s0[idx], device=device,
                             seed=seed, name=NAME)
         record_brian2(result, b2, after.o[:, idx], after.spikes[:, idx])
-        m["brian2_same_decisions"] = bool(np.array_equal(decisions(b2["o"], timeline),
-                                                         decisions(after.o[:, idx], timeline)))
-        m["brian2_accuracy"] = float(np.mean(decisions(b2["o"], timeline) == truth[idx]))
+        b2_decided = decisions(b2["o"], timeline)
+        m["brian2_same_decisions"] = bool(np.array_equal(b2_decided, decided["final"][idx]))
+        m["brian2_accuracy"] = float(np.mean(b2_decided == truth[idx]))
     return result

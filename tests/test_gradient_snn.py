@@ -86,12 +86,12 @@ def test_adam_clips_and_descends():
 def test_training_lowers_the_autoencoding_error():
     """40 Adam steps on a 20-neuron auto-encoder: the validation NMSE falls from 1 (O = 0)."""
     const = Constants(dt=1e-3, tau_v=10e-3, tau_s=20e-3, delta=0.5)
-    task = autoencode_task(300, 50, 50.0, 1.0)
+    batch = autoencode_task(300, 50, 50.0, 1.0)
     rng = np.random.default_rng(5)
     params0 = init_parameters(rng, 2, 20, 2, i0_mean=-0.1)
     val_rng = np.random.default_rng(6)
-    validation = (*task.batch(val_rng, 8), *initial_state(val_rng, 8, 20))
-    params, history = train(params0, task, const, rng=rng, iterations=40, batch_size=8, lr=1e-2,
+    validation = (*batch(val_rng, 8), *initial_state(val_rng, 8, 20))
+    params, history = train(params0, batch, const, rng=rng, iterations=40, batch_size=8, lr=1e-2,
                             clip=1.0, current_weight=10.0, validation=validation,
                             eval_every=10, label="test")
     assert history["validation_loss"][0] == pytest.approx(1.0)
