@@ -2,7 +2,8 @@
 
 Coding error and rates of E and I over learning; ISI CV and Fano factor distributions of the
 constant-input protocol before and after learning; each E neuron's mean excitatory against
-inhibitory input; tuning curves; rasters of both populations.
+inhibitory input under the time-varying test input; the filtered E and I input of one E
+neuron after learning (as Fig 4C); tuning curves; rasters of both populations.
 """
 
 import matplotlib.pyplot as plt
@@ -67,7 +68,9 @@ def draw(result, out, title=""):
                                   xlabel="mean E input (1/s)", ylabel="mean -I input (1/s)",
                                   color="0.5" if tag == "initial" else "k")
         ax.set_title(f"{'before' if tag == 'initial' else 'after'}: E-I corr. "
-                     f"{m['balance_correlation_median' + suffix]:.2f}", fontsize=9)
+                     f"{m['balance_correlation_median' + suffix]:.2f}\n(constant input: "
+                     f"{m.get('balance_correlation_protocol_median' + suffix, np.nan):.2f})",
+                     fontsize=9)
 
     ax = fig.add_subplot(grid[2, 0:2])
     tuning, proj = traces["tuning_final"], traces["projection"]  # (n_e, dirs), (dirs, n_e)
@@ -78,9 +81,15 @@ def draw(result, out, title=""):
     ax.set_ylabel("rate (Hz)")
     ax.set_title("tuning of the six most active E neurons after learning", fontsize=9)
     ax = fig.add_subplot(grid[2, 2:4])
-    ax.hist(tuning.mean(axis=1), bins=30, color="0.3")
-    ax.set_xlabel("mean rate over directions (Hz)")
-    ax.set_ylabel("E neurons")
+    if "excitatory_example_final" in traces:
+        exc, inh = traces["excitatory_example_final"], -traces["inhibitory_example_final"]
+        time_ms = np.arange(len(exc))  # 1-ms bins
+        ax.plot(time_ms, exc, color=E_COLOR, lw=1, label="excitatory")
+        ax.plot(time_ms, inh, color="tab:blue", lw=1, label="inhibitory (sign flipped)")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_xlabel("time in a test trial (ms)")
+    ax.set_ylabel("input (1/s)")
+    ax.set_title("one E neuron after learning, time-varying test input (low-pass filtered)", fontsize=9)
 
     for col, tag in ((0, "initial"), (2, "final")):
         ax = fig.add_subplot(grid[3, col:col + 2])

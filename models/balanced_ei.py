@@ -31,8 +31,7 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock, ms, second
 
 from analysis.balance import balance_correlation, net_to_excitatory_ratio, signed_input_currents
-from analysis.decoding import (coding_error, filtered_rates, fit_decoder, leaky_filter,
-                               spike_matrix)
+from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
 from analysis.io import write_npz
 from analysis.spikes import finite_median, interval_cv
 from models.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES, NEURON_VARIABLES,
@@ -105,8 +104,11 @@ def initial_weights(rng, n_inputs, n_e, n_i, *, w_autapse):
 
 def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps_o,
                   refractory_steps, sigma_v, sigma_t, w_autapse, trace_leak_e, trace_leak_i,
-                  stimulus_values, stimulus_dt, tournament):
-    """The Brian2 objects of Algorithm 2; returns a dict of them (and 'stimulus')."""
+                  stimulus_values, stimulus_dt, tournament, sigma_v_exc=None):
+    """The Brian2 objects of Algorithm 2; returns a dict of them (and 'stimulus').
+
+    ``sigma_v_exc``: another voltage noise for the E population (None: ``sigma_v``).
+    """
     defaultclock.dt = dt
     stimulus = sim.timed_array(stimulus_values * Hz, dt=stimulus_dt, name="stimulus")
     inputs = NeuronGroup(n_inputs, INPUT_EQUATIONS, method="euler", order=ORDER["inputs"],
@@ -127,7 +129,8 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
         g.thresholder["spike"].when, g.thresholder["spike"].order = (
             "groups", ORDER[f"{first}_threshold"])
         g.resetter["spike"].when, g.resetter["spike"].order = "groups", ORDER[f"{first}_reset"]
-        g.lam, g.threshold, g.sigma_v, g.sigma_t = lam, threshold, sigma_v, sigma_t
+        g.lam, g.threshold, g.sigma_t = lam, threshold, sigma_t
+        g.sigma_v = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
         g.run_regularly("r = (1 - lam * dt) * r", when="end", name=f"{pop}_rate_decay")
         groups[pop] = g
     exc, inh = groups["exc"], groups["inh"]
@@ -244,7 +247,7 @@ QUICK = dict(duration=4 * second, segment=2 * second, decoder_duration=1 * secon
              error_trials=2, test_directions=4, test_trials=4)
 SUMMARY = ("coding_error_e_initial", "coding_error_e_final", "coding_error_i_final",
            "rate_e_final_hz", "rate_i_final_hz", "cv_isi_median", "fano_median",
-           "balance_correlation_median")
+           "balance_correlation_median", "balance_correlation_protocol_median")
 
 
 def checkpoint_segments(n_segments):
@@ -347,6 +350,7 @@ def run_balanced_ei(
     refractory_steps=10,
     sigma_v=0.002,
     sigma_t=0.02,
+    sigma_v_test=0.001,
     w_autapse=-0.02,
     trace_leak_e=300 / second,
     trace_leak_i=50 / second,
@@ -381,6 +385,8 @@ def run_balanced_ei(
     eps_f, eps_o : Hebbian (F, W_EI: 1e-5) and voltage-based (W_EE, W_IE, W_II: 1e-4) rates.
     refractory_steps : a neuron that fired may fire again after this many steps (10: 1 ms).
     sigma_v, sigma_t : per-step noise s.d. of voltages (0.002) and thresholds (0.02).
+    sigma_v_test : voltage noise of the E neurons in the frozen-weight runs (evaluations and
+        protocol: 0.001, as the official code's ``runnet.m``; its I neurons keep 0.002).
     w_autapse : the fixed E autapse (-0.02).
     trace_leak_e, trace_leak_i : leaks of the input trace (6 lam) and of the E spike trace
         read by the E -> I rule (lam).
@@ -396,8 +402,11 @@ def run_balanced_ei(
     test_amplitude, test_directions, test_trials, test_trial_duration : the test protocol of
         the paper, before and after learning: constant input of amplitude 90 in 20 random
         directions, 50 trials of 1 s each from rest (before learning: a fifth of the trials).
-    balance_tau : low-pass filter of the input currents for the E/I balance (10 ms), which is
-        measured on the first trial of every direction, at 1 ms.
+    balance_tau : low-pass filter of the input currents for the E/I balance (10 ms). The
+        balance is measured at 1 ms on the error trials of the first and last checkpoints
+        (time-varying input, as the currents of the paper's Fig 4C) and, as
+        ``balance_correlation_protocol_median``, on the first trial of every direction of
+        the constant-input protocol.
     checkpoint_dir : where checkpoint files go ('' for none; ``spikerules run`` uses
         OUT/checkpoints).
     resume : a checkpoint file to continue from (same seed and parameters).
@@ -429,6 +438,7 @@ def run_balanced_ei(
                   error_trials=error_trials, test_amplitude=test_amplitude,
                   test_directions=test_directions, test_trials=test_trials,
                   test_trial_duration=test_trial_duration, balance_tau=balance_tau,
+                  sigma_v_test=sigma_v_test,
                   resume=resume)
     result = RunResult(model=NAME, params=params)
 
@@ -480,7 +490,9 @@ def run_balanced_ei(
     eval_input = smoothed_white_noise(rng, decoder_steps + error_trials * steps(1 * second),
                                       n_inputs, **noise)
     eval_x = represented_signal(eval_input, dt_s, lam_hz)
+    frozen = dict(model, sigma_v_exc=sigma_v_test)
     curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
+    tau_s = float(balance_tau / second)
     for c, (t_c, w_c) in enumerate(checkpoints):
         # the noise seed follows the checkpoint's time: a resumed run evaluates alike
         sim = Simulation(NAME + "-evaluate", target=device,
@@ -488,11 +500,17 @@ def run_balanced_ei(
                          build_only=build_only,
                          code_params=dict(sizes, steps=len(eval_input)))
         with sim:
-            out = simulate(sim=sim, weights=w_c, stimulus=eval_input, learn=False, **model)
+            out = simulate(sim=sim, weights=w_c, stimulus=eval_input, learn=False, **frozen)
         if out is None:
             break
         errs = coding_errors(out, eval_x, decoder_steps, dt_s, lam_hz, n_e, n_i,
                              skip=steps(100 * ms))
+        if c in (0, len(checkpoints) - 1):  # balance under the time-varying input
+            tag = "final" if c == len(checkpoints) - 1 else "initial"
+            start = decoder_steps + steps(100 * ms)
+            exc, inh = e_input_currents(out["spikes"], w_c, eval_input[start:],
+                                        start * dt_s, dt_s)
+            _balance_metrics(result, exc, inh, tau_s, tag, "")
         curves["coding_error_e"].append(errs["exc"])
         curves["coding_error_i"].append(errs["inh"])
         curves["rate_e_hz"].append(errs["exc_rate"])
@@ -514,7 +532,7 @@ def run_balanced_ei(
                          code_params=dict(sizes, trials=len(stim), trial=trial_steps))
         with sim:
             out = simulate(sim=sim, weights=w_c, stimulus=stim, stimulus_steps=trial_steps,
-                           trial_steps=trial_steps, learn=False, **model)
+                           trial_steps=trial_steps, learn=False, **frozen)
         if out is None:
             break
         protocol[tag] = (out, w_c, trials)
@@ -522,7 +540,7 @@ def run_balanced_ei(
         result.metrics.update({k: float(v) for k, v in result.timings.items()})
         return result
     _protocol_metrics(result, protocol, directions, test_amplitude, trial_steps * dt_s, n_e,
-                      n_i, float(balance_tau / second))
+                      n_i, tau_s, dt_s)
     result.traces.update({k: np.asarray(v) for k, v in curves.items()},
                          checkpoint_time=np.array([t for t, _ in checkpoints]))
     for c, (t_c, w_c) in enumerate(checkpoints):
@@ -538,42 +556,81 @@ def run_balanced_ei(
     return result
 
 
-def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, tau):
+def e_input_currents(spikes, weights, stimulus, t_start, dt, bin_s=1e-3):
+    """Excitatory and inhibitory input of every E neuron, in bins of ``bin_s`` (T, N_E) each.
+
+    ``stimulus`` (steps, inputs) is the input from ``t_start`` (s) on, one row per time step
+    of ``dt``. The inputs of an E neuron: F^T I, W_EE without the autapse (it is the reset),
+    and W_IE (``analysis.balance.signed_input_currents`` splits them by sign).
+    """
+    per_bin = int(round(bin_s / dt))
+    n_bins = len(stimulus) // per_bin
+    counts = []
+    for pop, n in (("exc", weights["w_ee"].shape[0]), ("inh", weights["w_ii"].shape[0])):
+        i, t = spikes[pop]
+        bins = np.rint((np.asarray(t) - t_start) / dt).astype(np.int64) // per_bin
+        keep = (bins >= 0) & (bins < n_bins)
+        o = np.zeros((n_bins, n))
+        np.add.at(o, (bins[keep], np.asarray(i)[keep]), 1.0)
+        counts.append(o)
+    o_e, o_i = counts
+    inputs = stimulus[: n_bins * per_bin].reshape(n_bins, per_bin, -1).mean(axis=1)
+    w_ee = weights["w_ee"] - np.diag(np.diag(weights["w_ee"]))
+    weight = np.hstack([weights["f"].T, w_ee, weights["w_ie"]])
+    return signed_input_currents(weight, np.hstack([inputs, o_e / bin_s, o_i / bin_s]))
+
+
+def _balance_metrics(result, exc, inh, tau, tag, kind, bin_s=1e-3):
+    """Median E-I correlation and net / E ratio of (T, N_E) currents; traces for the figure."""
+    suffix = "" if tag == "final" else "_initial"
+    corr = balance_correlation(exc, inh, bin_s, tau)
+    m = result.metrics
+    m[f"balance_correlation{kind}_median{suffix}"] = finite_median(corr)
+    m[f"net_to_excitatory{kind}_median{suffix}"] = finite_median(
+        net_to_excitatory_ratio(exc, inh))
+    result.traces.update({f"balance_correlation{kind}_{tag}": corr,
+                          f"excitatory_mean{kind}_{tag}": exc.mean(axis=0),
+                          f"inhibitory_mean{kind}_{tag}": inh.mean(axis=0)})
+    if not kind:  # one second of the filtered currents of the most active E neuron
+        n = int(np.argmax(exc.mean(axis=0)))
+        leak = 1.0 / tau
+        window = slice(0, min(len(exc), int(round(1.0 / bin_s))))
+        for name, current in (("excitatory", exc), ("inhibitory", inh)):
+            filtered = leaky_filter(current[window, n], bin_s, leak) * bin_s * leak
+            result.traces[f"{name}_example_{tag}"] = filtered
+
+
+def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i, tau, dt):
     """CV, Fano factor, tuning and E/I balance of the constant-input trials."""
     m = result.metrics
     n_dir = len(directions)
+    n_steps_trial = int(round(trial_s / dt))
     for tag, (out, w, trials) in protocol.items():
         suffix = "" if tag == "final" else "_initial"
         counts, cv, fano = trial_statistics(out, n_e, n_dir, trials, trial_s)
         m[f"cv_isi_median{suffix}"] = finite_median(cv)
         m[f"fano_median{suffix}"] = finite_median(fano)
+        # the statistic of the official FanoCV.m: per direction the mean over the neurons with
+        # more than one spike per trial on average, then the mean over directions
+        active = counts.mean(axis=2) > 1
+        for key, values in (("cv_isi", cv), ("fano", fano)):
+            per_direction = [np.nanmean(values[active[:, d], d]) if active[:, d].any()
+                             else np.nan for d in range(n_dir)]
+            m[f"{key}_official{suffix}"] = float(np.nanmean(per_direction)) if np.isfinite(
+                per_direction).any() else float("nan")
         m[f"rate_e_protocol{suffix}_hz"] = float(counts.sum() / (n_e * n_dir * trials * trial_s))
-        (i_e, t_e), (i_i, t_i) = out["spikes"]["exc"], out["spikes"]["inh"]
-        m[f"rate_i_protocol{suffix}_hz"] = float(len(i_i) / (n_i * n_dir * trials * trial_s))
-        # E/I balance of the E neurons in the first trial of every direction, at 1 ms
-        bin_s = 1e-3
-        n_bins = int(round(trial_s / bin_s))
-        # inputs of an E neuron: F^T I, W_EE without the autapse (its reset), W_IE
-        weight = np.hstack([w["f"].T, w["w_ee"] - np.diag(np.diag(w["w_ee"])), w["w_ie"]])
+        n_spikes_i = len(out["spikes"]["inh"][0])
+        m[f"rate_i_protocol{suffix}_hz"] = float(n_spikes_i / (n_i * n_dir * trials * trial_s))
+        # E/I balance of the E neurons in the first trial of every direction
         exc_all, inh_all = [], []
         for d in range(n_dir):
-            t0 = d * trials * trial_s
-            o_e = spike_matrix(i_e, t_e - t0, n_e, 0.0, n_bins, bin_s)
-            o_i = spike_matrix(i_i, t_i - t0, n_i, 0.0, n_bins, bin_s)
-            signal = np.hstack([np.repeat(amplitude * directions[d][None], n_bins, axis=0),
-                                o_e / bin_s, o_i / bin_s])
-            e, i = signed_input_currents(weight, signal)
+            constant = np.repeat(amplitude * directions[d][None], n_steps_trial, axis=0)
+            e, i = e_input_currents(out["spikes"], w, constant, d * trials * trial_s, dt)
             exc_all.append(e)
             inh_all.append(i)
-        exc, inh = np.vstack(exc_all), np.vstack(inh_all)
-        corr = balance_correlation(exc, inh, bin_s, tau)
-        m[f"balance_correlation_median{suffix}"] = finite_median(corr)
-        m[f"net_to_excitatory_median{suffix}"] = finite_median(net_to_excitatory_ratio(exc, inh))
+        _balance_metrics(result, np.vstack(exc_all), np.vstack(inh_all), tau, tag, "_protocol")
         result.traces.update({f"cv_isi_{tag}": cv, f"fano_{tag}": fano,
-                              f"tuning_{tag}": counts.mean(axis=2) / trial_s,
-                              f"balance_correlation_{tag}": corr,
-                              f"excitatory_mean_{tag}": exc.mean(axis=0),
-                              f"inhibitory_mean_{tag}": inh.mean(axis=0)})
+                              f"tuning_{tag}": counts.mean(axis=2) / trial_s})
         for pop in ("exc", "inh"):
             i, t = out["spikes"][pop]
             first = t < 2 * trial_s * trials  # rasters: the first two directions

@@ -75,3 +75,35 @@ def test_resuming_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path, ca
         assert np.abs(final - whole.weights[f"{key}_0s"]).max() > 1e-4  # it learned
         np.testing.assert_array_equal(resumed.weights[f"{key}_0.6s"], final)
     assert resumed.metrics["coding_error_e_final"] == whole.metrics["coding_error_e_final"]
+
+
+def test_e_input_currents_by_hand():
+    """Two E neurons, one I neuron, 1-ms bins of 0.1-ms steps; every term computed by hand."""
+    from models.balanced_ei import e_input_currents
+
+    weights = dict(f=np.array([[1.0, -2.0]]),                 # one input, (inputs, N_E)
+                   w_ee=np.array([[-0.02, 0.5], [0.25, -0.02]]),
+                   w_ie=np.array([[-0.3], [-0.6]]), w_ii=np.array([[-0.5]]))
+    stimulus = np.full((30, 1), 4.0)                             # 3 bins of input 4/s
+    spikes = {"exc": (np.array([0, 1]), np.array([10.0005, 10.0015])),  # bins 0 and 1
+              "inh": (np.array([0]), np.array([10.0025]))}              # bin 2
+    exc, inh = e_input_currents(spikes, weights, stimulus, 10.0, 1e-4)
+    assert exc.shape == inh.shape == (3, 2)
+    # neuron 0: input +4; E spike of neuron 1 (bin 1) * 0.5 / 1 ms; the autapse is left out
+    np.testing.assert_allclose(exc[:, 0], [4.0, 4.0 + 500.0, 4.0])
+    np.testing.assert_allclose(inh[:, 0], [0.0, 0.0, -300.0])
+    # neuron 1: input -8 is inhibitory; E spike of neuron 0 (bin 0) * 0.25 / 1 ms
+    np.testing.assert_allclose(exc[:, 1], [250.0, 0.0, 0.0])
+    np.testing.assert_allclose(inh[:, 1], [-8.0, -8.0, -8.0 - 600.0])
+
+
+def test_evaluation_noise_reaches_only_the_e_population():
+    from brian2 import ms
+    from models.balanced_ei import build_network
+
+    with Simulation("balanced-ei-noise", target="runtime", seed=1) as sim:
+        objs = build_network(sim, n_inputs=N_INPUTS, n_e=N_E, n_i=N_I,
+                             stimulus_values=np.zeros((2, N_INPUTS)), stimulus_dt=1 * ms,
+                             **dict(PARAMS, sigma_v=0.002, sigma_v_exc=0.001))
+        assert objs["exc"].sigma_v[:] == 0.001
+        assert objs["inh"].sigma_v[:] == 0.002
