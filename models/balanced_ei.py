@@ -591,7 +591,7 @@ def _balance_metrics(result, exc, inh, tau, tag, kind, bin_s=1e-3):
     result.traces.update({f"balance_correlation{kind}_{tag}": corr,
                           f"excitatory_mean{kind}_{tag}": exc.mean(axis=0),
                           f"inhibitory_mean{kind}_{tag}": inh.mean(axis=0)})
-    if not kind:  # one second of the filtered currents of the most active E neuron
+    if not kind:  # one second of the filtered currents of the E neuron with the most excitation
         n = int(np.argmax(exc.mean(axis=0)))
         leak = 1.0 / tau
         window = slice(0, min(len(exc), int(round(1.0 / bin_s))))
@@ -614,10 +614,14 @@ def _protocol_metrics(result, protocol, directions, amplitude, trial_s, n_e, n_i
         # more than one spike per trial on average, then the mean over directions
         active = counts.mean(axis=2) > 1
         for key, values in (("cv_isi", cv), ("fano", fano)):
-            per_direction = [np.nanmean(values[active[:, d], d]) if active[:, d].any()
-                             else np.nan for d in range(n_dir)]
-            m[f"{key}_official{suffix}"] = float(np.nanmean(per_direction)) if np.isfinite(
-                per_direction).any() else float("nan")
+            per_direction = []
+            for d in range(n_dir):
+                v = values[active[:, d], d]
+                v = v[np.isfinite(v)]
+                if v.size:
+                    per_direction.append(v.mean())
+            m[f"{key}_official{suffix}"] = (float(np.mean(per_direction)) if per_direction
+                                            else float("nan"))
         m[f"rate_e_protocol{suffix}_hz"] = float(counts.sum() / (n_e * n_dir * trials * trial_s))
         n_spikes_i = len(out["spikes"]["inh"][0])
         m[f"rate_i_protocol{suffix}_hz"] = float(n_spikes_i / (n_i * n_dir * trials * trial_s))
