@@ -4,12 +4,19 @@ import numpy as np
 from scipy.signal import lfilter
 
 
-def spike_matrix(spike_i, spike_t, n, t_start, n_steps, dt):
-    """0/1 matrix (n_steps, n) of the spikes in the n_steps time steps starting at t_start."""
+def spike_matrix(spike_i, spike_t, n, t_start, n_steps, dt, steps_per_bin=1):
+    """Spike counts (n_steps // steps_per_bin, n) in the n_steps time steps from t_start.
+
+    Each spike counts in the time step it falls on (its time rounded to a step); with
+    ``steps_per_bin`` > 1 the steps are grouped into bins of that many (the first bin holds
+    steps 0 .. steps_per_bin - 1). With 1, a 0/1 matrix of the steps.
+    """
     steps = np.rint((np.asarray(spike_t, dtype=float) - t_start) / dt).astype(np.int64)
-    keep = (steps >= 0) & (steps < n_steps)
-    o = np.zeros((n_steps, n))
-    np.add.at(o, (steps[keep], np.asarray(spike_i)[keep]), 1.0)
+    n_bins = n_steps // steps_per_bin
+    bins = steps // steps_per_bin
+    keep = (steps >= 0) & (bins < n_bins)
+    o = np.zeros((n_bins, n))
+    np.add.at(o, (bins[keep], np.asarray(spike_i)[keep]), 1.0)
     return o
 
 

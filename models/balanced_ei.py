@@ -31,7 +31,8 @@ import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock, ms, second
 
 from analysis.balance import balance_correlation, net_to_excitatory_ratio, signed_input_currents
-from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
+from analysis.decoding import (coding_error, filtered_rates, fit_decoder, leaky_filter,
+                               spike_matrix)
 from analysis.io import write_npz
 from analysis.spikes import finite_median, interval_cv
 from models.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES, NEURON_VARIABLES,
@@ -492,7 +493,7 @@ def run_balanced_ei(
     eval_x = represented_signal(eval_input, dt_s, lam_hz)
     frozen = dict(model, sigma_v_exc=sigma_v_test)
     curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
-    tau_s = float(balance_tau / second)
+    balance_tau_s = float(balance_tau / second)
     for c, (t_c, w_c) in enumerate(checkpoints):
         # the noise seed follows the checkpoint's time: a resumed run evaluates alike
         sim = Simulation(NAME + "-evaluate", target=device,
@@ -510,7 +511,7 @@ def run_balanced_ei(
             start = decoder_steps + steps(100 * ms)
             exc, inh = e_input_currents(out["spikes"], w_c, eval_input[start:],
                                         start * dt_s, dt_s)
-            _balance_metrics(result, exc, inh, tau_s, tag, "")
+            _balance_metrics(result, exc, inh, balance_tau_s, tag, "")
         curves["coding_error_e"].append(errs["exc"])
         curves["coding_error_i"].append(errs["inh"])
         curves["rate_e_hz"].append(errs["exc_rate"])
@@ -540,7 +541,7 @@ def run_balanced_ei(
         result.metrics.update({k: float(v) for k, v in result.timings.items()})
         return result
     _protocol_metrics(result, protocol, directions, test_amplitude, trial_steps * dt_s, n_e,
-                      n_i, tau_s, dt_s)
+                      n_i, balance_tau_s, dt_s)
     result.traces.update({k: np.asarray(v) for k, v in curves.items()},
                          checkpoint_time=np.array([t for t, _ in checkpoints]))
     for c, (t_c, w_c) in enumerate(checkpoints):
@@ -565,15 +566,9 @@ def e_input_currents(spikes, weights, stimulus, t_start, dt, bin_s=1e-3):
     """
     per_bin = int(round(bin_s / dt))
     n_bins = len(stimulus) // per_bin
-    counts = []
-    for pop, n in (("exc", weights["w_ee"].shape[0]), ("inh", weights["w_ii"].shape[0])):
-        i, t = spikes[pop]
-        bins = np.rint((np.asarray(t) - t_start) / dt).astype(np.int64) // per_bin
-        keep = (bins >= 0) & (bins < n_bins)
-        o = np.zeros((n_bins, n))
-        np.add.at(o, (bins[keep], np.asarray(i)[keep]), 1.0)
-        counts.append(o)
-    o_e, o_i = counts
+    o_e, o_i = (spike_matrix(*spikes[pop], weights[w].shape[0], t_start, len(stimulus), dt,
+                             steps_per_bin=per_bin)
+                for pop, w in (("exc", "w_ee"), ("inh", "w_ii")))
     inputs = stimulus[: n_bins * per_bin].reshape(n_bins, per_bin, -1).mean(axis=1)
     w_ee = weights["w_ee"] - np.diag(np.diag(weights["w_ee"]))
     weight = np.hstack([weights["f"].T, w_ee, weights["w_ie"]])
