@@ -13,15 +13,12 @@ test signals, and its readout is compared with the NumPy one.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from brian2 import ms, second
 from scipy.ndimage import gaussian_filter1d
 
-from models.gradient_snn import (Constants, brian2_network, initial_state,
-                                 init_parameters, record_brian2, record_training,
-                                 train_and_test)
+from models.gradient_snn import (Constants, initial_state, init_parameters, record_brian2,
+                                 record_training, train_and_test)
 from models.registry import ParameterError
 from models.result import RunResult
 
@@ -162,11 +159,8 @@ def run_gradient_autoencode(
         result.spikes[label] = (neuron[keep], (step[keep] + 1) * const.dt)
     if brian2_trials:
         sl = slice(0, brian2_trials)
-        print(f"{NAME}: re-simulating {brian2_trials} test trials in Brian2 [{device}]",
-              file=sys.stderr, flush=True)
-        b2 = brian2_network(params, x_test[:, sl], const, v0[sl], s0[sl], device=device,
-                            seed=seed, name=NAME)
-        record_brian2(result, b2, after.o[:, sl], after.spikes[:, sl])
+        b2 = record_brian2(result, params, const, (x_test, v0, s0), after, sl, device=device,
+                           seed=seed, name=NAME)
         m["brian2_nmse"] = nmse(b2["o"], x_test[:, sl], warm)
     return result
 

@@ -372,8 +372,19 @@ def record_training(result, params0, params, history, iterations):
                           skipped_steps=int(history["skipped"]))
 
 
-def record_brian2(result, b2, o_numpy, spikes_numpy):
-    """How closely the Brian2 re-simulation follows the NumPy run, into a RunResult."""
+def record_brian2(result, params, const, test, trained, trials, *, device, seed, name):
+    """Re-simulate some test trials in Brian2; record how closely it follows the NumPy run.
+
+    ``test`` = (x, v0, s0) as for ``train_and_test``, ``trained`` the NumPy Trajectory of the
+    trained network on them, ``trials`` the trials to re-simulate (an index or a slice).
+    Returns the Brian2 run (``brian2_network``).
+    """
+    x, v0, s0 = test
+    o_numpy, spikes_numpy = trained.o[:, trials], trained.spikes[:, trials]
+    print(f"{name}: re-simulating {o_numpy.shape[1]} test trials in Brian2 [{device}]",
+          file=sys.stderr, flush=True)
+    b2 = brian2_network(params, x[:, trials], const, v0[trials], s0[trials], device=device,
+                        seed=seed, name=name)
     m = result.metrics
     m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_numpy)))
     m["brian2_readout_rel_diff"] = float(np.sqrt(np.sum((b2["o"] - o_numpy) ** 2)
@@ -381,3 +392,4 @@ def record_brian2(result, b2, o_numpy, spikes_numpy):
     m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], spikes_numpy))
     m.update({f"brian2_{k}": float(v) for k, v in b2["timings"].items()})
     result.traces["brian2_o"] = b2["o"]
+    return b2

@@ -19,14 +19,11 @@ readout averaged over the response window.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from brian2 import ms, second
 
-from models.gradient_snn import (Constants, brian2_network, initial_state,
-                                 init_parameters, record_brian2, record_training,
-                                 train_and_test)
+from models.gradient_snn import (Constants, initial_state, init_parameters, record_brian2,
+                                 record_training, train_and_test)
 from models.registry import ParameterError
 from models.result import RunResult
 
@@ -205,11 +202,8 @@ def run_gradient_xor(
     if brian2_per_condition:
         idx = np.concatenate([np.flatnonzero(conditions == c)[:brian2_per_condition]
                               for c in range(4)])
-        print(f"{NAME}: re-simulating {len(idx)} test trials in Brian2 [{device}]",
-              file=sys.stderr, flush=True)
-        b2 = brian2_network(params, x_test[:, idx], const, v0[idx], s0[idx], device=device,
-                            seed=seed, name=NAME)
-        record_brian2(result, b2, after.o[:, idx], after.spikes[:, idx])
+        b2 = record_brian2(result, params, const, (x_test, v0, s0), after, idx, device=device,
+                           seed=seed, name=NAME)
         b2_decided = decisions(b2["o"], timeline)
         m["brian2_same_decisions"] = bool(np.array_equal(b2_decided, decided["final"][idx]))
         m["brian2_accuracy"] = float(np.mean(b2_decided == truth[idx]))
