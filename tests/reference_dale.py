@@ -27,21 +27,30 @@ import numpy as np
 
 def run_algorithm2(weights, inputs, *, dt, lam, threshold, eps_f, eps_o, mu, autapse,
                    refractory_steps, trace_leak_e, trace_leak_i, learn=True, sigma_v=0.0,
-                   sigma_t=0.0, rng=None):
+                   sigma_t=0.0, rng=None, state=None):
     """Simulate ``len(inputs)`` steps of inputs (steps, M) in 1/second.
 
-    ``weights`` is a dict with f, w_ee, w_ie, w_ei, w_ii (copied). Returns
-    (E spike steps, E neurons, I spike steps, I neurons, learned weights).
+    ``weights`` is a dict with f, w_ee, w_ie, w_ei, w_ii (copied). ``state``, a dict, carries
+    the voltages, traces, refractory clocks and last spikes from one call to the next (updated
+    in place; None or empty: from rest), so a long run can go in pieces. Returns (E spike
+    steps, E neurons, I spike steps, I neurons, learned weights); steps count from the call.
     """
     w = {k: np.array(v, dtype=float) for k, v in weights.items()}
     f, w_ee, w_ie, w_ei, w_ii = (w[k] for k in ("f", "w_ee", "w_ie", "w_ei", "w_ii"))
     m, n_e = f.shape
     n_i = w_ii.shape[0]
-    v_e, v_i = np.zeros(n_e), np.zeros(n_i)
-    r_e, r_i = np.zeros(n_e), np.zeros(n_i)
-    cbar_e, cbar_i = np.zeros(m), np.zeros(n_e)
-    last_e, last_i = np.full(n_e, -10**9), np.full(n_i, -10**9)
-    k_e = k_i = -1  # the neuron that fired in the previous step, -1 for none
+    state = {} if state is None else state
+    rest = dict(v_e=np.zeros(n_e), v_i=np.zeros(n_i), r_e=np.zeros(n_e), r_i=np.zeros(n_i),
+                cbar_e=np.zeros(m), cbar_i=np.zeros(n_e), last_e=np.full(n_e, -10**9),
+                last_i=np.full(n_i, -10**9), k_e=-1, k_i=-1)
+    for key, value in rest.items():
+        state.setdefault(key, value)
+    v_e, v_i, r_e, r_i, cbar_e, cbar_i = (
+        state[k] for k in ("v_e", "v_i", "r_e", "r_i", "cbar_e", "cbar_i"))
+    # spike steps relative to this call; k_e, k_i: the neuron that fired in the previous step
+    shift = state.get("steps", 0)
+    last_e, last_i = state["last_e"] - shift, state["last_i"] - shift
+    k_e, k_i = state["k_e"], state["k_i"]
     eye_i = np.eye(n_i)
     out = ([], [], [], [])
 
@@ -96,5 +105,7 @@ def run_algorithm2(weights, inputs, *, dt, lam, threshold, eps_f, eps_o, mu, aut
             r_i[k_i] += 1
         r_e *= 1 - lam * dt
         r_i *= 1 - lam * dt
+    state.update(v_e=v_e, v_i=v_i, r_e=r_e, r_i=r_i, cbar_e=cbar_e, cbar_i=cbar_i,
+                 last_e=last_e, last_i=last_i, k_e=k_e, k_i=k_i, steps=len(inputs))
     return (*(np.array(x, dtype=int) for x in out),
             dict(f=f, w_ee=w_ee, w_ie=w_ie, w_ei=w_ei, w_ii=w_ii))
