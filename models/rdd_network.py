@@ -89,6 +89,8 @@ fS : 1
 oL : 1                                      # and of the neuron's own spikes
 oS : 1
 n_drive : 1                                 # drive spikes in this step
+next_drive : 1                              # the next step with drive spikes (a step count)
+step : second (shared, constant)            # the time step (dt), for the block clock's code
 layer : integer (shared, constant)
 first_index : integer (shared, constant)    # of the layer's first neuron in drive_on
 estimating : 1 (shared, constant)           # 1: the layer has a layer above it
@@ -115,12 +117,32 @@ INPUT_DECAY = """
 fL *= exp(-dt / tau_L)
 fS *= exp(-dt / tau_s)
 """
-DRIVE = """
+DRIVE_DECAY = """
 dL *= exp(-dt / tau_L)
 dS *= exp(-dt / tau_s)
-n_drive = poisson(drive_rate * dt * drive_on(t, i + first_index))
+n_drive = 0
+"""
+
+# The Poisson drive, drawn only where it arrives. With lam = drive_rate dt, a driven neuron
+# gets at least one drive spike in a step with probability 1 - exp(-lam); the steps between
+# two such steps are geometric, floor(-log(U) / lam). In a step with drive, the first spike
+# comes at T1 (in steps) with density ~ exp(-lam T1) on [0, 1), and the rest of the step holds
+# poisson(lam (1 - T1)) more. So the counts are exactly those of poisson(lam) per step, and
+# only the 20 % of one layer that is driven draws random numbers (the others never reach
+# next_drive). At each block start, the newly chosen neurons draw their first step with drive.
+DRIVE_BLOCK = """
+first_drive = timestep(t, step) + floor(-log(1 - rand()) / (drive_rate * step))
+driven = drive_on(t, i + first_index)
+next_drive = driven * first_drive + (1 - driven) * NEVER
+"""
+#: next_drive of a neuron that is not driven
+NEVER = 1e18
+DRIVE_EVENT = "t_in_timesteps >= next_drive"
+DRIVE_ARRIVES = """
+n_drive = 1 + poisson(drive_rate * dt + log(1 - rand() * (1 - exp(-drive_rate * dt))))
 dL += n_drive * exp(-dt / tau_L)
 dS += n_drive * exp(-dt / tau_s)
+next_drive += 1 + floor(-log(1 - rand()) / (drive_rate * dt))
 """
 
 
@@ -133,7 +155,7 @@ def layer_code(layer, n_layers, rules_used):
     upstream, downstream = layer < n_layers - 1, layer > 0
     start, reset = [OWN_DECAY], ["v = v_reset", "oL += 1", "oS += 1"]
     if upstream:
-        start.append(DRIVE)
+        start.append(DRIVE_DECAY)
     if downstream:
         start.append(INPUT_DECAY)
     if downstream and "rdd" in rules_used:
@@ -252,6 +274,8 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
     steps_per_block = int(round(block_s / dt_s))
     if abs(steps_per_block * dt_s - block_s) > 1e-9 * block_s:
         raise ParameterError(f"block ({block}) must be a multiple of dt ({dt})")
+    if not float(drive_rate / Hz) > 0:
+        raise ParameterError(f"drive_rate must be positive, not {drive_rate}")
     n_blocks = int(round(float(duration / block)))
     if n_blocks < 1:
         raise ParameterError(f"duration must be at least one block ({block})")
@@ -277,10 +301,13 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
         groups, objects = [], []
         for l, n in enumerate(sizes):
             start_code, reset_code = layer_code(l, len(sizes), rules_used)
-            windows = l < len(sizes) - 1 and "rdd" in rules_used
+            driveable = l < len(sizes) - 1
+            windows = driveable and "rdd" in rules_used
+            events = dict(rdd_rules.RDD_EVENTS) if windows else {}
+            if driveable:
+                events["drive"] = DRIVE_EVENT
             g = NeuronGroup(n, NEURON_EQUATIONS, threshold="v >= theta", reset=reset_code,
-                            refractory=refractory, method="euler",
-                            events=dict(rdd_rules.RDD_EVENTS) if windows else None,
+                            refractory=refractory, method="euler", events=events or None,
                             name=f"layer{l}")  # (a copy: Brian2 adds 'spike' to the dict)
             for name, value in dict(g_L=g_L, g_D=g_D, alpha=alpha, theta=theta,
                                     v_reset=v_reset, tau_L=tau_L, tau_s=tau_s,
@@ -290,6 +317,8 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
                 setattr(g, name, value)
             g.layer = l
             g.first_index = offsets[l]
+            g.step = dt
+            g.next_drive = NEVER
             g.estimating = float(l < len(sizes) - 1)
             g.v = v_reset
             g.u = v_reset
@@ -300,6 +329,11 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
             g.resetter["spike"].when, g.resetter["spike"].order = "groups", 10 * l + 3
             objects += [g, g.run_regularly(start_code, when="start", order=0,
                                            name=f"layer{l}_start")]
+            if driveable:  # block start: who is driven; then each step: drive arrives
+                objects.append(g.run_regularly(DRIVE_BLOCK, clock=block_clock, when="start",
+                                               order=-1, name=f"layer{l}_drive_block"))
+                g.set_event_schedule("drive", when="start", order=2)
+                g.run_on_event("drive", DRIVE_ARRIVES, when="start", order=3)
             if windows:
                 objects.append(rdd_rules.rdd_window(g))
             if "mirror" in rules_used:
@@ -341,12 +375,12 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
                                               name=f"{name}_snapshots")
             objects.extend(monitors.values())
         if record_drive:
-            drive_monitors = [StateMonitor(g, "n_drive", record=True, when="start", order=1,
+            drive_monitors = [StateMonitor(g, "n_drive", record=True, when="start", order=4,
                                            name=f"drive{l}") for l, g in enumerate(groups)]
             objects += drive_monitors
         net = sim.network(*objects)
         sim.run(net, n_blocks * block, namespace={"driven_layer": driven_layer,
-                                                  "drive_on": drive},
+                                                  "drive_on": drive, "NEVER": NEVER},
                 report="text" if progress and n_blocks * block_s >= 20 else None)
         sim.finish()
         if build_only:

@@ -62,6 +62,37 @@ def test_driven_layer_gets_its_drive_and_the_upstream_layer_is_silent(small_run)
     assert np.all(t0[t0 > 3.05] < 3.1)                         # layer 0 falls silent
 
 
+def test_drive_counts_are_poisson_per_step():
+    """The event-driven drive gives, on every driven neuron and step, the counts of
+    poisson(drive_rate dt) (lam = 0.2): the distribution, and no memory from one step to the
+    next. 800,000 driven neuron-steps; every bound is 4.5 standard errors."""
+    from scipy.stats import poisson
+
+    sizes, lam = (200, 2), 0.2
+    weights = forward_weights(np.random.default_rng(1), sizes, "guerguiev")
+    out = simulate_feedback(weights=weights, duration=20 * second, seed=5, device="runtime",
+                            rules_used=("rdd",), record_drive=True, snapshot_interval=None,
+                            progress=False)
+    drive = out["drive"][:, :200].reshape(200, 100, 200)       # (block, step, neuron)
+    on = out["drive_on"][:, :200].astype(bool)                 # (block, neuron)
+    assert np.all(drive[~on[:, None, :].repeat(100, axis=1)] == 0)
+    counts = drive.transpose(0, 2, 1)[on]                      # (driven neuron-blocks, step)
+    n = counts.size
+    assert n == 200 * 40 * 100
+
+    def close(observed, p, what):
+        assert abs(observed - p) < 4.5 * np.sqrt(p * (1 - p) / n), (what, observed, p)
+
+    for k in (0, 1, 2):
+        close(np.mean(counts == k), poisson.pmf(k, lam), f"P(count = {k})")
+    close(np.mean(counts >= 3), poisson.sf(2, lam), "P(count >= 3)")
+    assert counts.mean() == pytest.approx(lam, abs=4.5 * np.sqrt(lam / n))
+    # after a step with drive, the next step has drive with the same probability
+    hit = counts > 0
+    both, first = np.sum(hit[:, 1:] & hit[:, :-1]), np.sum(hit[:, :-1])
+    p_hit = 1 - np.exp(-lam)
+    assert abs(both / first - p_hit) < 4.5 * np.sqrt(p_hit * (1 - p_hit) / first)
+
 def test_drive_schedule_draws_exactly_the_fraction():
     driven, on = drive_schedule(np.random.default_rng(0), (50, 30, 10), 9, 0.2)
     np.testing.assert_array_equal(driven, [0, 0, 0, 0, 0, 1, 1, 1, 1])
