@@ -309,14 +309,16 @@ class Simulation:
         Brian2's own ``report`` makes the generated loop read the process CPU clock before
         every code object of every step; on virtual machines that is a system call
         (``clock_gettime``) each time, and it made long runs several times slower. Pieces
-        ending on whole time steps give the same simulation as one run.
+        ending on whole time steps give the same simulation as one run. Brian2 reports the
+        loop time of the last run only, so the pieces' times are summed into it (``loop_s``).
         """
         from brian2 import defaultclock, device, second
 
         dt = float(defaultclock.dt_)
         total = int(round(float(duration / second) / dt))
         if not self._progress_started:
-            device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
+            device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);\n"
+                                       "double _spikerules_loop_s = 0.0;")
             self._progress_started = True
         done = 0
         for k in range(1, chunks + 1):
@@ -325,6 +327,8 @@ class Simulation:
                 continue
             net.run((end - done) * dt * second, **kwargs)
             done = end
+            device.insert_code("main", "_spikerules_loop_s += Network::_last_run_time;\n"
+                                       "Network::_last_run_time = _spikerules_loop_s;")
             device.insert_code(
                 "main",
                 f'std::cout << "spikerules: {self.model}: {100 * done // total}% of '

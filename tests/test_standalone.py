@@ -95,3 +95,25 @@ def test_predictive_dynamics_tracks_the_oscillator(tmp_path, cache_dir):
     assert metrics["tracking_error"] <= 0.05
     assert metrics["max_spikes_per_step"] == 1
     assert 1 < metrics["rate_mean_hz"] < 50
+
+
+def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
+    """A C++ run with progress lines goes in ten pieces: the same spikes as one run, and
+    loop_s counts all ten pieces (Brian2 alone reports the last piece: a tenth)."""
+    from brian2 import NeuronGroup, SpikeMonitor, ms, second
+
+    out = {}
+    for report in (None, "text"):
+        with Simulation("progress-pieces", target="cpp", seed=3,
+                        code_params=dict(report=report)) as sim:
+            g = NeuronGroup(2000, "dv/dt = (1.5 - v) / (10 * ms) + 0.3 * xi / sqrt(ms) : 1",
+                            threshold="v > 1", reset="v = 0", method="euler", name="g")
+            mon = SpikeMonitor(g, name="mon")
+            sim.run(sim.network(g, mon), 2 * second, report=report)
+            sim.finish()
+            out[report] = (np.asarray(mon.i[:]), np.asarray(mon.t[:] / ms), sim.timings["loop_s"])
+    (i1, t1, loop1), (i10, t10, loop10) = out[None], out["text"]
+    assert i1.size > 10_000
+    np.testing.assert_array_equal(i1, i10)
+    np.testing.assert_array_equal(t1, t10)
+    assert 0.4 < loop10 / loop1 < 2.5, (loop10, loop1)
