@@ -129,7 +129,9 @@ n_drive = 0
 # comes at T1 (in steps) with density ~ exp(-lam T1) on [0, 1), and the rest of the step holds
 # poisson(lam (1 - T1)) more. So the counts are exactly those of poisson(lam) per step, and
 # only the 20 % of one layer that is driven draws random numbers (the others never reach
-# next_drive). At each block start, the newly chosen neurons draw their first step with drive.
+# next_drive). At each block start every chosen neuron draws its first step with drive (the
+# gaps have no memory, so drawing again is exact) and the others are set to NEVER. That code
+# runs on the block clock, where dt is the block: hence ``step``, the time step.
 DRIVE_BLOCK = """
 first_drive = timestep(t, step) + floor(-log(1 - rand()) / (drive_rate * step))
 driven = drive_on(t, i + first_index)
