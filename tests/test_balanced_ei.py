@@ -14,20 +14,22 @@ N_INPUTS, N_E, N_I, STEPS = 3, 12, 4, 3000
 PARAMS = dict(MODEL_DEFAULTS, sigma_v=0.0, sigma_t=0.0, tournament=0, eps_f=1e-2, eps_o=1e-2)
 
 
+def reference_keywords(p):
+    """The model's parameters (with units) as the keywords of the NumPy loop (plain numbers)."""
+    return dict(dt=float(p["dt"] / second), lam=float(p["lam"] * second),
+                threshold=p["threshold"], eps_f=p["eps_f"], eps_o=p["eps_o"], mu=p["mu"],
+                autapse=p["w_autapse"], refractory_steps=p["refractory_steps"],
+                trace_leak_e=float(p["trace_leak_e"] * second),
+                trace_leak_i=float(p["trace_leak_i"] * second))
+
+
 @pytest.fixture(scope="module")
 def setup():
     rng = np.random.default_rng(3)
     weights = initial_weights(rng, N_INPUTS, N_E, N_I, w_autapse=PARAMS["w_autapse"])
     stimulus = smoothed_white_noise(rng, STEPS, N_INPUTS, amplitude=2000, smoothing_steps=30,
                                     block_steps=1000)
-    dt = float(PARAMS["dt"] / second)
-    reference = run_algorithm2(
-        weights, stimulus, dt=dt, lam=float(PARAMS["lam"] * second),
-        threshold=PARAMS["threshold"], eps_f=PARAMS["eps_f"], eps_o=PARAMS["eps_o"],
-        mu=PARAMS["mu"], autapse=PARAMS["w_autapse"],
-        refractory_steps=PARAMS["refractory_steps"],
-        trace_leak_e=float(PARAMS["trace_leak_e"] * second),
-        trace_leak_i=float(PARAMS["trace_leak_i"] * second))
+    reference = run_algorithm2(weights, stimulus, **reference_keywords(PARAMS))
     return weights, stimulus, reference
 
 
@@ -61,12 +63,7 @@ def test_brian2_follows_algorithm2(device, tournament, setup, cache_dir):
 def test_the_numpy_loop_continues_across_calls(setup):
     """The reference run in two pieces (its state carried over) equals the run in one."""
     weights, stimulus, (e_steps, e_neurons, i_steps, i_neurons, learned) = setup
-    kw = dict(dt=float(PARAMS["dt"] / second), lam=float(PARAMS["lam"] * second),
-              threshold=PARAMS["threshold"], eps_f=PARAMS["eps_f"], eps_o=PARAMS["eps_o"],
-              mu=PARAMS["mu"], autapse=PARAMS["w_autapse"],
-              refractory_steps=PARAMS["refractory_steps"],
-              trace_leak_e=float(PARAMS["trace_leak_e"] * second),
-              trace_leak_i=float(PARAMS["trace_leak_i"] * second))
+    kw = reference_keywords(PARAMS)
     state, cut = {}, 1234
     first = run_algorithm2(weights, stimulus[:cut], state=state, **kw)
     second_part = run_algorithm2(first[4], stimulus[cut:], state=state, **kw)
@@ -144,7 +141,8 @@ def test_numpy_loop_learns_as_the_model_over_800s(tmp_path, cache_dir):
 
     duration_s, segment_s, seed = 800, 50, 1
     p = dict(MODEL_DEFAULTS)
-    dt, lam = float(p["dt"] / second), float(p["lam"] * second)
+    kw = reference_keywords(p)
+    dt = kw["dt"]
     seg_steps = int(round(segment_s / dt))
     weights = initial_weights(np.random.default_rng(seed), N_INPUTS, 300, 75,
                               w_autapse=p["w_autapse"])
@@ -153,18 +151,13 @@ def test_numpy_loop_learns_as_the_model_over_800s(tmp_path, cache_dir):
         stimulus = smoothed_white_noise(np.random.default_rng([seed, k]), seg_steps, N_INPUTS,
                                         amplitude=2000.0, smoothing_steps=30.0,
                                         block_steps=1000)
-        *_, weights = run_algorithm2(
-            weights, stimulus, dt=dt, lam=lam, threshold=p["threshold"], eps_f=p["eps_f"],
-            eps_o=p["eps_o"], mu=p["mu"], autapse=p["w_autapse"],
-            refractory_steps=p["refractory_steps"],
-            trace_leak_e=float(p["trace_leak_e"] * second),
-            trace_leak_i=float(p["trace_leak_i"] * second),
-            sigma_v=p["sigma_v"], sigma_t=p["sigma_t"], rng=rng, state=state)
+        *_, weights = run_algorithm2(weights, stimulus, sigma_v=p["sigma_v"],
+                                     sigma_t=p["sigma_t"], rng=rng, state=state, **kw)
     # the loop's end state in the model's checkpoint layout (only the weights are used here)
     loop_state = {("exc", "v"): state["v_e"], ("exc", "r"): state["r_e"],
                   ("exc", "cbar_i"): state["cbar_i"], ("inh", "v"): state["v_i"],
                   ("inh", "r"): state["r_i"], ("inputs", "x"): state["cbar_e"]}
-    for pop, n in (("exc", 300), ("inh", 75)):
+    for pop in ("exc", "inh"):
         loop_state[(pop, "lastspike")] = (state["last_" + pop[0]] - seg_steps) * dt
     loop_state[("exc", "spiked")] = np.zeros(300)
     assert set(loop_state) == set(STATE)
