@@ -321,7 +321,7 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
             g.first_index = offsets[l]
             g.step = dt
             g.next_drive = NEVER
-            g.estimating = float(l < len(sizes) - 1)
+            g.estimating = float(driveable)
             g.v = v_reset
             g.u = v_reset
             # layer by layer within the step: update, threshold, transmit, reset; so a
