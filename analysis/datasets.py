@@ -20,11 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.io import DataError
+
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "svhn")
-
-
-class DataError(ValueError):
-    """Missing or malformed data files: reported as one line, exit status 2."""
 
 
 @dataclass

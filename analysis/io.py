@@ -1,18 +1,92 @@
-"""Run directories: params.json, metrics.json, spikes.npz and any other arrays.
+"""Run directories: what a model run returns, written to disk and read back as data.
 
-Every file is written to a temporary name and renamed when complete; a run directory is
-itself assembled under a temporary name and renamed into place, so an interrupted run leaves
-no half-written directory behind.
+A run directory holds ``params.json`` (every parameter, units as text), ``metrics.json`` (flat
+name -> number), ``spikes.npz`` (``POP_i``, ``POP_t`` per population, times in s) and, where the
+model records them, ``traces.npz``, ``weights.npz`` and ``schedule.json``. Every file is
+written under a temporary name and renamed when complete; the directory itself is assembled
+under a temporary name and renamed into place, so an interrupted run leaves nothing
+half-written.
+
+Reading treats every file as data: JSON through ``json``, arrays through ``numpy.load`` with
+``allow_pickle=False``. A missing, corrupt or foreign file raises :class:`DataError` with one
+line.
 """
+
+from __future__ import annotations
 
 import json
 import math
 import os
 import shutil
 import tempfile
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+#: files of a run directory: required ones first
+REQUIRED = ("params.json", "metrics.json", "spikes.npz")
+ARRAY_FILES = ("traces", "weights")
+
+
+class DataError(ValueError):
+    """Missing, corrupt or foreign data files: reported as one line, exit status 2."""
+
+
+@dataclass
+class RunResult:
+    """Arrays and numbers of one model run; nothing in here refers to Brian2 objects.
+
+    model : the model's name (``balanced-coding``)
+    params : {name: value} as params.json holds it (quantities as text, '1 ms')
+    metrics : flat name -> number (metrics.json)
+    spikes : population -> (neuron indices, spike times in s) (spikes.npz)
+    traces, weights : name -> array (traces.npz, weights.npz)
+    schedule : list of phases {phase, checkpoint, start, stop} in s (schedule.json)
+    timings : wall times of the phases (copied into metrics by the model)
+    """
+
+    model: str
+    params: dict
+    metrics: dict = field(default_factory=dict)
+    spikes: dict = field(default_factory=dict)
+    traces: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    schedule: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    def write(self, directory, extra_params=None):
+        """Write the run directory atomically (an existing one is replaced); returns it."""
+        params = dict(self.params, model=self.model, **(extra_params or {}))
+        return write_run(directory, params=params, metrics=self.metrics, spikes=self.spikes,
+                         arrays={"traces": self.traces, "weights": self.weights,
+                                 "schedule": self.schedule})
+
+    @classmethod
+    def read(cls, directory):
+        """The RunResult of a run directory (DataError if it is not a complete one)."""
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise DataError(f"{directory} is not a run directory (no such directory)")
+        missing = [name for name in REQUIRED if not (directory / name).is_file()]
+        if missing:
+            raise DataError(f"{directory} is not a run directory (no {', '.join(missing)})")
+        params = read_json(directory / "params.json", dict)
+        model = params.get("model")
+        if not isinstance(model, str):
+            raise DataError(f"{directory}/params.json names no model")
+        metrics = read_json(directory / "metrics.json", dict)
+        bad = [k for k, v in metrics.items()
+               if not (v is None or isinstance(v, (int, float, bool)))]
+        if bad:
+            raise DataError(f"{directory}/metrics.json: '{bad[0]}' is not a number")
+        arrays = {stem: read_npz(directory / f"{stem}.npz") if (
+            directory / f"{stem}.npz").is_file() else {} for stem in ARRAY_FILES}
+        schedule = (read_json(directory / "schedule.json", list)
+                    if (directory / "schedule.json").is_file() else [])
+        return cls(model=model, params=params, metrics=metrics,
+                   spikes=load_spikes(directory), schedule=schedule, **arrays)
 
 
 def _jsonable(value):
@@ -84,16 +158,65 @@ def write_run(directory, *, params, metrics, spikes, arrays=None):
     return directory
 
 
+def read_json(path, kind):
+    """The JSON value of ``path``, which must be of type ``kind`` (dict or list)."""
+    path = Path(path)
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path} is not readable JSON ({type(exc).__name__})") from None
+    if not isinstance(value, kind):
+        raise DataError(f"{path} holds a JSON {type(value).__name__}, not an "
+                        f"{'object' if kind is dict else 'array'}")
+    return value
+
+
+def read_npz(path):
+    """{name: array} of an .npz file, as data (no pickled objects)."""
+    path = Path(path)
+    try:
+        if not zipfile.is_zipfile(path):
+            raise DataError(f"{path} is not an .npz archive")
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except DataError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        reason = "holds Python objects" if "pickle" in str(exc) else type(exc).__name__
+        raise DataError(f"{path} is not a readable .npz archive ({reason})") from None
+
+
 def load_spikes(directory):
-    """{population: (indices, times)} from a run directory's spikes.npz."""
+    """{population: (indices, times)} from a run directory's spikes.npz (checked)."""
     path = Path(directory) / "spikes.npz"
-    if not path.exists():
-        raise FileNotFoundError(f"{directory} is not a run directory (no spikes.npz)")
-    with np.load(path) as data:
-        pops = sorted({k[:-2] for k in data.files if k.endswith("_i")})
-        return {p: (data[f"{p}_i"], data[f"{p}_t"]) for p in pops}
+    if not path.is_file():
+        raise DataError(f"{directory} is not a run directory (no spikes.npz)")
+    data = read_npz(path)
+    pops = sorted({k[:-2] for k in data if k.endswith(("_i", "_t"))})
+    stray = sorted(set(data) - {f"{p}_{s}" for p in pops for s in "it"})
+    if stray or not data:
+        raise DataError(f"{path} is not a spikes file (expected POP_i and POP_t arrays"
+                        + (f", found '{stray[0]}')" if stray else ", found none)"))
+    spikes = {}
+    for p in pops:
+        i, t = data.get(f"{p}_i"), data.get(f"{p}_t")
+        if i is None or t is None:
+            raise DataError(f"{path}: population '{p}' lacks its "
+                            f"{'indices' if i is None else 'times'}")
+        if i.ndim != 1 or t.ndim != 1 or i.shape != t.shape:
+            raise DataError(f"{path}: population '{p}' has indices {i.shape} and times "
+                            f"{t.shape}")
+        if i.dtype.kind not in "iu" or t.dtype.kind != "f":
+            raise DataError(f"{path}: population '{p}' has indices of type {i.dtype} and "
+                            f"times of type {t.dtype}")
+        if i.size and (i.min() < 0 or not np.all(np.isfinite(t))):
+            raise DataError(f"{path}: population '{p}' has negative indices or "
+                            "non-finite times")
+        spikes[p] = (i, t)
+    return spikes
 
 
 def load_json(directory, name):
+    """A JSON object of a run directory ({} when the file is absent)."""
     path = Path(directory) / name
-    return json.loads(path.read_text()) if path.exists() else {}
+    return read_json(path, dict) if path.exists() else {}

@@ -1,76 +1,52 @@
-"""One module per paper figure; ``spikerules figures`` regenerates them all.
+"""Figures: results in, matplotlib figures out. One module per model (or family of models).
 
-Each figure module has ``make(out_dir, quick, device) -> list of written paths``: it runs the
-models it needs, draws a PNG and writes the numbers it shows to a ``metrics.json``.
+A figure module declares the runs it draws (``RUNS``, a tuple of :class:`Run`: plain data, no
+model is imported here) and ``draw(results, title="") -> Figure``, where ``results`` maps each
+run's label to an :class:`analysis.io.RunResult`. Figures never simulate: ``spikerules
+figures NAME`` makes the runs first and writes their run directories; ``spikerules figures
+NAME --from RUNDIR ...`` reads them back and only draws.
 """
 
+from dataclasses import dataclass, field
 
-def _balanced_learning(**kwargs):
-    from figures.balanced_learning import make
-
-    return make(**kwargs)
-
-
-def _balanced_ei(**kwargs):
-    from figures.balanced_ei import make
-
-    return make(**kwargs)
-
-
-def _erbp(**kwargs):
-    from figures.erbp import make
-
-    return make(**kwargs)
-
-
-def _gradient_snn(**kwargs):
-    from figures.gradient_snn import make
-
-    return make(**kwargs)
-
-
-def _predictive_dynamics(**kwargs):
-    from figures.predictive_dynamics import make
-
-    return make(**kwargs)
-
-
-def _rdd_alignment(**kwargs):
-    from figures.rdd_alignment import make
-
-    return make(**kwargs)
-
-
-def _rdd_training(**kwargs):
-    from figures.rdd_training import make
-
-    return make(**kwargs)
-
-
-def _supervised_dynamics(**kwargs):
-    from figures.supervised_dynamics import make
-
-    return make(**kwargs)
-
-
-#: name -> (make function, description)
+#: figure name -> module
 FIGURES = {
-    "balanced-learning": (_balanced_learning,
-                          "learning an efficient balanced code (Brendel et al. 2020 Fig 2)"),
-    "balanced-ei": (_balanced_ei,
-                    "E/I network with Dale's law: learning, Poisson-like statistics, balance "
-                    "(Brendel et al. 2020 Fig 4)"),
-    "erbp": (_erbp, "event-driven random backpropagation on digits, eRBP and peRBP "
-                    "(Neftci et al. 2017)"),
-    "gradient-snn": (_gradient_snn, "auto-encoding and delayed XOR in QIF networks trained by "
-                                    "exact gradient (Huh & Sejnowski 2018)"),
-    "predictive-dynamics": (_predictive_dynamics,
-                            "tracking a damped oscillator (Boerlin et al. 2013)"),
-    "rdd-alignment": (_rdd_alignment,
-                      "weight inference: RDD, STDWI, weight mirror, FA (Guerguiev et al. 2020)"),
-    "rdd-training": (_rdd_training,
-                     "training with BP, FA and RDD feedback on digits (Guerguiev et al. 2020)"),
-    "supervised-dynamics": (_supervised_dynamics,
-                            "learning an oscillator and an integrator with fast and slow "
-                            "connections (Bourdoukan & Deneve 2015)"),
+    "balanced-coding": "figures.balanced_coding",
+    "balanced-ei": "figures.balanced_ei",
+    "erbp": "figures.erbp",
+    "gradient-snn": "figures.gradient_snn",
+    "predictive-dynamics": "figures.predictive_dynamics",
+    "rdd-alignment": "figures.rdd_alignment",
+    "rdd-training": "figures.rdd_training",
+    "supervised-dynamics": "figures.supervised_dynamics",
 }
+
+#: former names that still work
+ALIASES = {"balanced-learning": "balanced-coding"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run a figure draws.
+
+    label : key of the run in ``draw``'s results; its run directory is ``run-LABEL`` (``run``
+        when the label is empty) and its metrics go into the figure's metrics.json with
+        ``prefix``.
+    model : the model's name.
+    settings : {parameter: text} that make this run what the figure needs; ``--from`` picks,
+        for each run of the figure, a run directory of ``model`` with these values.
+    full : extra settings of the full figure (``spikerules figures NAME``).
+    quick : settings of ``--quick``: None runs the model's own ``--quick`` with ``settings``;
+        a dict runs ``settings`` and these, without the model's quick preset.
+    """
+
+    label: str
+    model: str
+    settings: dict = field(default_factory=dict)
+    full: dict = field(default_factory=dict)
+    quick: dict | None = None
+    prefix: str = ""
+
+    @property
+    def directory(self):
+        return f"run-{self.label}" if self.label else "run"

@@ -1,5 +1,4 @@
 import os
-import shutil
 import subprocess
 import sys
 
@@ -19,15 +18,13 @@ def cache_dir(tmp_path_factory):
     return path
 
 
-def spikerules(*args, cache=None, check=True, timeout=1800):
+def spikerules(*args, cache=None, check=True, timeout=1800, cwd=None):
     """Run the command line in a fresh process (one standalone build per process)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     if cache:
         env["SPIKERULES_CACHE"] = str(cache)
-    exe = shutil.which("spikerules")
-    cmd = [exe] if exe else [sys.executable, "-m", "models.cli"]
-    proc = subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    proc = subprocess.run([sys.executable, "-m", "spikerules", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd)
     if check and proc.returncode != 0:
         raise AssertionError(f"spikerules {' '.join(map(str, args))} failed "
                              f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -4,7 +4,7 @@ Every point is an ordinary ``spikerules run`` in its own process, writing its ow
 directory. Seeds, initial weights, inputs and ``(shared, constant)`` parameters reach a
 compiled C++ project as ``run_args``, so points that differ only in those reuse one project:
 the first point compiles it, and the others start from a copy of the compiled build slot (see
-``models.device``), where make finds nothing to do. Each point's log says which it did.
+``models.common.device``), where make finds nothing to do. Each point's log says which it did.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from models.registry import ParameterError, load, parse_settings
+from spikerules import UsageError
+from spikerules.registry import load_model
+from spikerules.settings import make_params
 
-#: printed by models.device after each standalone build; the sweep reads it from point logs
+#: printed by models.common.device after each standalone build; the sweep reads it from point logs
 BUILD_LINE = re.compile(r"^spikerules: (?P<project>\S+) \[(?P<target>\w+)\]: "
                         r"(?P<what>compiled|reused the compiled project)", re.M)
 
@@ -34,10 +36,10 @@ def parse_seeds(text):
         part = part.strip()
         m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if not m:
-            raise ParameterError(f"--seeds takes ranges like 1-8 or 1,3,5, got '{text}'")
+            raise UsageError(f"--seeds takes ranges like 1-8 or 1,3,5, got '{text}'")
         first, last = int(m.group(1)), int(m.group(2) or m.group(1))
         if last < first:
-            raise ParameterError(f"--seeds range {part} runs backwards")
+            raise UsageError(f"--seeds range {part} runs backwards")
         seeds += [s for s in range(first, last + 1) if s not in seeds]
     return seeds
 
@@ -46,24 +48,24 @@ def split_values(setting):
     """'NAME=V1,V2' -> (NAME, [V1, V2]); with '|' in the values, '|' separates them instead
     (for values that contain commas themselves: 'sizes=64,32|256,128')."""
     if "=" not in setting:
-        raise ParameterError(f"--set takes NAME=VALUE[,VALUE...], got '{setting}'")
+        raise UsageError(f"--set takes NAME=VALUE[,VALUE...], got '{setting}'")
     name, text = setting.split("=", 1)
     values = [v.strip() for v in text.split("|" if "|" in text else ",")]
     if any(v == "" for v in values):
-        raise ParameterError(f"--set {name}: empty value in '{text}'")
+        raise UsageError(f"--set {name}: empty value in '{text}'")
     return name.strip(), values
 
 
 def sweep_points(model, settings, seeds):
     """All combinations: [(seed, {name: value text})], checked against the model's parameters."""
-    _, func = load(model)
+    record = load_model(model)
     axes = [split_values(s) for s in settings]
     names = [n for n, _ in axes]
     if len(set(names)) != len(names):
-        raise ParameterError("a parameter appears twice in --set")
+        raise UsageError("a parameter appears twice in --set")
     for name, values in axes:  # every value must parse (exit 2 before anything runs)
         for value in values:
-            parse_settings(func, [f"{name}={value}"])
+            make_params(record, settings=[f"{name}={value}"])
     points = []
     for seed in seeds:
         for combo in itertools.product(*[values for _, values in axes]):
@@ -77,7 +79,7 @@ def point_name(seed, values):
 
 
 def _run_point(model, seed, values, out_dir, *, device, duration, quick):
-    cmd = [sys.executable, "-m", "models.cli", "run", model, "--device", device,
+    cmd = [sys.executable, "-m", "spikerules", "run", model, "--device", device,
            "--seed", str(seed), "--out", str(out_dir)]
     if duration is not None:
         cmd += ["--duration", str(duration)]
@@ -98,7 +100,7 @@ def _run_point(model, seed, values, out_dir, *, device, duration, quick):
 def run_sweep(model, *, settings=(), seeds=(1,), device="cpp", duration=None, quick=False,
               out=None, jobs=None, log=print):
     """Run every point; returns the summary rows (also written to OUT/summary.csv/.json)."""
-    module, _ = load(model)
+    record = load_model(model)
     points = sweep_points(model, settings, seeds)
     out = Path(out or f"sweeps/{model}")
     out.mkdir(parents=True, exist_ok=True)
@@ -131,7 +133,7 @@ def run_sweep(model, *, settings=(), seeds=(1,), device="cpp", duration=None, qu
         metrics_file = out / row["point"] / "metrics.json"
         if row["ok"] and metrics_file.exists():
             metrics = json.loads(metrics_file.read_text())
-            row.update({k: metrics[k] for k in module.SUMMARY if k in metrics})
+            row.update({k: metrics[k] for k in record.summary if k in metrics})
         rows.append(row)
     _write_summary(rows, out)
     compiled = sum(r["compiled"] for r in rows)

@@ -1,19 +1,23 @@
-"""NumPy reference of Algorithm 1 (Brendel et al. 2020), written from the algorithm itself.
+"""Algorithm 1 of Brendel et al. (2020) as a plain NumPy loop, written from the algorithm.
 
-One loop per time step, no Brian2: the model in models/balanced_coding.py must follow it.
+One iteration per time step, no Brian2. The Brian2 network (``network.py``) must follow it:
+with the noise off, spike for spike and weight for weight (tests). With the learning rates at 0
+it is the frozen network that ``spikerules bench`` times Brian2's generated code against.
 """
 
 import numpy as np
 
 
-def run_algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f, eps_o, alpha, beta, mu,
-                   sigma_v=0.0, sigma_t=0.0, rng=None):
-    """Learn from ``inputs`` (steps, M) in 1/second. Returns (spike steps, spike neurons, F, Omega).
+def algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f=0.0, eps_o=0.0, alpha=1.0,
+               beta=1.0, mu=0.0, sigma_v=0.0, sigma_t=0.0, rng=None, learn=True):
+    """Run (and learn) on ``inputs`` (steps, M) in 1/second.
 
     Per step: V <- (1 - lam dt) V + dt F^T I + Omega[:, k_prev] + sigma_v xi; x likewise;
     the neuron with the largest V - T - sigma_t xi' spikes if that is >= 0 (one per step);
-    on a spike of k: F[:, k] += eps_f (alpha x - F[:, k]) and
+    on a spike of k (when ``learn``): F[:, k] += eps_f (alpha x - F[:, k]) and
     Omega[:, k] -= eps_o (beta (V + mu r) + Omega[:, k] + mu e_k); then r <- (1-lam dt)(r + o).
+
+    Returns (spike steps, spike neurons, F, Omega).
     """
     f, omega = np.array(f0, dtype=float), np.array(omega0, dtype=float)
     m, n = f.shape
@@ -32,8 +36,9 @@ def run_algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f, eps_o, alph
             score = score - sigma_t * rng.standard_normal(n)
         k = int(np.argmax(score))
         if score[k] >= 0:
-            omega[:, k] -= eps_o * (beta * (v + mu * r) + omega[:, k] + mu * np.eye(n)[:, k])
-            f[:, k] += eps_f * (alpha * x - f[:, k])
+            if learn:
+                omega[:, k] -= eps_o * (beta * (v + mu * r) + omega[:, k] + mu * np.eye(n)[:, k])
+                f[:, k] += eps_f * (alpha * x - f[:, k])
             r[k] += 1
             steps.append(t)
             neurons.append(k)
@@ -41,4 +46,4 @@ def run_algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f, eps_o, alph
         else:
             k_prev = -1
         r *= 1 - lam * dt
-    return np.array(steps), np.array(neurons), f, omega
+    return np.array(steps, dtype=int), np.array(neurons, dtype=int), f, omega

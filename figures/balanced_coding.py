@@ -8,18 +8,15 @@ and decoded signals before and after learning; ISI CV distribution after learnin
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures import plotting
-from figures.common import figure_from_run, save_figure
+from figures import Run, plotting
 
-NAME = "balanced-learning"
-
-
-def make(out_dir, quick=False, device="cpp", seed=1):
-    return figure_from_run(NAME, "balanced-coding", draw, out_dir=out_dir, quick=quick,
-                           device=device, seed=seed)
+DESCRIPTION = "learning an efficient balanced code (Brendel et al. 2020 Fig 2)"
+RUNS = (Run("", "balanced-coding"),)
 
 
-def draw(result, out, title=""):
+def draw(results, title=""):
+    """The figure of one balanced-coding run (``results[""]``); returns the Figure."""
+    result = results[""]
     traces, weights, spikes = result.traces, result.weights, result.spikes
     title += f": {result.metrics['learning_time_s']:g} s of learning"
     fig = plt.figure(figsize=(13, 10))
@@ -71,4 +68,4 @@ def draw(result, out, title=""):
         ax.set_title(f"signal (thick) and decoded (thin), {when} learning", fontsize=9)
         ax.set_xlabel("time (s)")
     fig.suptitle(title)
-    return save_figure(fig, out)
+    return fig

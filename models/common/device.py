@@ -44,12 +44,10 @@ from pathlib import Path
 
 import numpy as np
 
+from models.common.errors import DeviceError
+
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
-
-
-class DeviceError(RuntimeError):
-    """A problem the user can fix (missing GPU, missing package): reported in one line."""
 
 
 def cache_root() -> Path:

@@ -27,13 +27,14 @@ from pathlib import Path
 import numpy as np
 from brian2 import ms, second
 
-from models.device import Simulation, gpu_available
+from models.common.device import Simulation, gpu_available
 
 
 # -- balanced-coding ----------------------------------------------------------------------
 
 def _balanced_setup(n, duration, seed):
-    from models.balanced_coding import initial_weights, optimal_recurrent, smoothed_white_noise
+    from models.balanced_coding.network import initial_weights, optimal_recurrent
+    from models.common.signals import smoothed_white_noise
 
     rng = np.random.default_rng(seed)
     f, _ = initial_weights(rng, 2, n)
@@ -48,7 +49,7 @@ BALANCED = dict(lam=50.0, threshold=0.5, sigma_v=1e-3, sigma_t=1e-2, mu=0.02 / 0
 
 
 def brian_balanced_coding(n, duration, target, seed=1):
-    from models.balanced_coding import run_frozen
+    from models.balanced_coding.network import run_frozen
 
     f, omega, inputs = _balanced_setup(n, duration, seed)
     p = BALANCED
@@ -64,14 +65,14 @@ def brian_balanced_coding(n, duration, target, seed=1):
 
 
 def numpy_balanced_coding(n, duration, seed=1):
-    from models import balanced_numpy
+    from models.balanced_coding.reference import algorithm1
 
     f, omega, inputs = _balanced_setup(n, duration, seed)
     p = BALANCED
     t0 = time.perf_counter()
-    steps, _ = balanced_numpy.simulate(f, omega, inputs, dt=1e-3, lam=p["lam"],
-                                       threshold=p["threshold"], sigma_v=p["sigma_v"],
-                                       sigma_t=p["sigma_t"], rng=np.random.default_rng(seed))
+    steps, *_ = algorithm1(f, omega, inputs, dt=1e-3, lam=p["lam"], threshold=p["threshold"],
+                           sigma_v=p["sigma_v"], sigma_t=p["sigma_t"],
+                           rng=np.random.default_rng(seed), learn=False)
     return dict(loop_s=time.perf_counter() - t0, spikes=len(steps))
 
 
@@ -130,7 +131,7 @@ def available_targets():
         import brian2cuda  # noqa: F401
     except ImportError:
         return targets
-    from models.device import nvcc_available
+    from models.common.device import nvcc_available
 
     if nvcc_available() and gpu_available():
         targets.append("cuda")

@@ -1,0 +1,291 @@
+"""The balanced-coding experiment: learn, then evaluate every checkpoint with frozen weights.
+
+Bourdoukan, Barrett, Machens & Denève (NIPS 2012); Brendel et al. (PLoS CB 2020), Algorithm 1,
+Fig 2. The learning is interleaved with frozen-weight evaluations at log-spaced checkpoints,
+exactly as the official code evaluates its weight snapshots: a least-squares decoder is fitted
+on a run with input scaled by 0.3 and the coding error is measured on fresh test trials at full
+amplitude. Phases:
+
+1. :func:`draw_inputs`: initial weights and every input, from the seed (NumPy);
+2. :func:`learn`: one continuous learning simulation with weight snapshots;
+3. :func:`evaluate`: all checkpoints as independent frozen copies in one simulation;
+4. :func:`measure`: decoders, coding errors, rates, ISI CV and weight distances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import SpikeMonitor, StateMonitor, second
+
+from analysis.decoding import coding_error, filtered_rates, fit_decoder, leaky_filter
+from analysis.io import RunResult
+from analysis.spikes import (finite_median, firing_rates, interval_cv, max_spikes_per_step,
+                             split_trains)
+from analysis.weights import recurrent_weight_distance
+from models.balanced_coding.network import (RULE_PARAMETERS, build_network, initial_weights,
+                                            optimal_recurrent, set_weights, synapses_to_weights)
+from models.common.device import Simulation
+from models.common.signals import smoothed_white_noise
+
+NAME = "balanced-coding"
+
+#: metrics of the one-line summary
+SUMMARY = ("coding_error_initial", "coding_error_final", "weight_distance_initial",
+           "weight_distance_final", "rate_initial_hz", "rate_final_hz", "cv_isi_median")
+
+
+@dataclass
+class Inputs:
+    """Everything a run draws from its seed."""
+
+    f0: np.ndarray  # (M, N) initial feedforward weights
+    omega0: np.ndarray  # (N, N) initial recurrent weights
+    learn: np.ndarray  # (steps, M) learning input, 1/second (repeated after input_cycle)
+    decoder: np.ndarray  # (steps, M) input of the decoder run
+    test: np.ndarray  # (trials x steps, M) test trials back to back
+
+
+def draw_inputs(p):
+    """Initial weights, learning, decoder and test input, in this order from one generator."""
+    rng = np.random.default_rng(p.seed)
+    f0, omega0 = initial_weights(rng, p.n_inputs, p.n_neurons)
+    if not p.learn:
+        omega0 = optimal_recurrent(f0, p.mu)
+    noise = dict(amplitude=p.input_amplitude, smoothing_steps=float(p.input_smoothing / p.dt),
+                 block_steps=p.steps(p.input_block))
+    cycle_steps = max(1, min(p.steps(p.input_cycle), p.steps(p.duration)))
+    learn_input = smoothed_white_noise(rng, cycle_steps, p.n_inputs, **noise)
+    decoder = p.decoder_input_scale * smoothed_white_noise(
+        rng, p.steps(p.decoder_duration), p.n_inputs, **noise)
+    test = smoothed_white_noise(rng, p.steps(p.test_duration) * p.test_trials, p.n_inputs,
+                                **noise)
+    return Inputs(f0, omega0, learn_input, decoder, test)
+
+
+def rule_parameters(p):
+    return {name: getattr(p, name) for name in RULE_PARAMETERS}
+
+
+def learn_weights(*, sim, f0, omega0, learn_input, duration, dt, first_checkpoint,
+                  raster_window, progress, **rules):
+    """The learning simulation: one continuous run from (F0, Omega0) on ``learn_input``.
+
+    Weight snapshots are taken every ``first_checkpoint`` until 128 of them, then every
+    128 x ``first_checkpoint``; spikes are recorded in the first and last ``raster_window``.
+    Returns (snapshot times in s, F snapshots, Omega snapshots, spike indices, spike times).
+    """
+    n_inputs, n_neurons = f0.shape
+    objs = build_network(sim, copies=1, n_neurons=n_neurons, n_inputs=n_inputs,
+                         stimulus_values=learn_input, columns=np.arange(n_inputs),
+                         cycle=len(learn_input) * dt, dt=dt, **rules)
+    set_weights(sim, objs, f0[None], omega0[None])
+    fine_dt, coarse_dt = first_checkpoint, 128 * first_checkpoint
+    snaps = {}
+    for label, clock_dt in (("fine", fine_dt), ("coarse", coarse_dt)):
+        clock = sim.clock(clock_dt, name=f"{label}_snapshot_clock")
+        snaps[label] = (
+            StateMonitor(objs["ff"], "w_ff", record=True, clock=clock, name=f"ff_{label}"),
+            StateMonitor(objs["rec"], "w_rec", record=True, clock=clock, name=f"rec_{label}"),
+        )
+    spikes = SpikeMonitor(objs["neurons"], name="spikes")
+    net = sim.network(*[o for k, o in objs.items() if k != "stimulus"],
+                      spikes, *snaps["fine"], *snaps["coarse"])
+    total, window = float(duration / second), float(raster_window / second)
+    coarse_s = float(coarse_dt / second)
+    bounds = sorted({0.0, total, min(window, total), max(total - window, 0.0),
+                     min(coarse_s, total)})
+    for t0, t1 in zip(bounds[:-1], bounds[1:]):
+        spikes.active = t0 < window or t1 > total - window
+        for mon in snaps["fine"]:
+            mon.active = t0 < coarse_s
+        for mon in snaps["coarse"]:
+            mon.active = t0 >= coarse_s
+        sim.run(net, (t1 - t0) * second, namespace={"stimulus": objs["stimulus"]},
+                report="text" if progress and t1 - t0 >= 20 else None)
+    sim.finish()
+    if sim.build_only:
+        return None
+    times, fs, omegas = [], [], []
+    for mon_ff, mon_rec in (snaps["fine"], snaps["coarse"]):
+        f, omega = synapses_to_weights(mon_ff.w_ff[:].T, mon_rec.w_rec[:].T, n_inputs, n_neurons)
+        times.append(np.asarray(mon_ff.t[:] / second))
+        fs.append(f)
+        omegas.append(omega)
+    f_end, omega_end = synapses_to_weights(objs["ff"].w_ff[:], objs["rec"].w_rec[:],
+                                           n_inputs, n_neurons)
+    times.append([total])
+    fs.append(f_end)
+    omegas.append(omega_end)
+    spike_i = np.asarray(spikes.i[:], dtype=np.int32)
+    spike_t = np.asarray(spikes.t[:] / second)
+    return (np.concatenate(times), np.concatenate(fs), np.concatenate(omegas), spike_i, spike_t)
+
+
+def learn(p, inputs, result):
+    """Phase 1: learning. Returns the checkpoints (times in s, F (K, M, N), Omega (K, N, N))."""
+    if not p.learn:
+        return np.zeros(1), inputs.f0[None], inputs.omega0[None]
+    sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
+    sim = Simulation(NAME + "-learn", target=p.device, seed=p.seed, build_only=p.build_only,
+                     code_params=dict(sizes, duration=p.duration, cycle=len(inputs.learn),
+                                      first_checkpoint=p.first_checkpoint,
+                                      raster_window=p.raster_window, progress=p.progress))
+    with sim:
+        learned = learn_weights(sim=sim, f0=inputs.f0, omega0=inputs.omega0,
+                                learn_input=inputs.learn, duration=p.duration, dt=p.dt,
+                                first_checkpoint=p.first_checkpoint,
+                                raster_window=p.raster_window, progress=p.progress,
+                                **rule_parameters(p))
+    result.timings.update({f"learn_{k}": v for k, v in sim.timings.items()})
+    wanted = float(p.dt / second) * np.asarray(p.checkpoint_steps())
+    if learned is None:  # build_only: compile the evaluation project for as many copies
+        return (wanted, np.repeat(inputs.f0[None], len(wanted), axis=0),
+                np.repeat(inputs.omega0[None], len(wanted), axis=0))
+    snap_t, f_snaps, omega_snaps, spike_i, spike_t = learned
+    result.spikes["learning"] = (spike_i, spike_t)
+    result.weights.update(snapshot_time=snap_t, F_snapshots=f_snaps,
+                          Omega_snapshots=omega_snaps)
+    pick = [int(np.argmin(np.abs(snap_t - w))) for w in wanted]
+    return snap_t[pick], f_snaps[pick], omega_snaps[pick]
+
+
+def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt, **rules):
+    """The evaluation simulation: every weight snapshot frozen, as independent copies.
+
+    Copies 0..K-1 see the decoder input; copies K..2K-1 see the test trials back to back and
+    are reset (V = r = 0) at the start of each trial. Returns spike indices and times.
+    """
+    n_ckpt, n_inputs, n_neurons = f.shape
+    n_steps = max(len(decoder_input), len(test_input))
+    stim = np.zeros((n_steps, 2 * n_inputs))
+    stim[: len(decoder_input), :n_inputs] = decoder_input
+    stim[: len(test_input), n_inputs:] = test_input
+    columns = np.concatenate([np.tile(np.arange(n_inputs), n_ckpt),
+                              np.tile(np.arange(n_inputs, 2 * n_inputs), n_ckpt)])
+    objs = build_network(sim, copies=2 * n_ckpt, n_neurons=n_neurons, n_inputs=n_inputs,
+                         stimulus_values=stim, columns=columns, cycle=(n_steps + 1) * dt,
+                         dt=dt, **rules)
+    set_weights(sim, objs, np.concatenate([f, f]), np.concatenate([omega, omega]))
+    objs["ff"].plastic = 0
+    objs["rec"].plastic = 0
+    neurons = objs["neurons"]
+    neurons.keep = np.repeat([1.0, 0.0], n_ckpt * n_neurons)
+    neurons.run_regularly("v = keep * v\nr = keep * r", when="start", name="trial_reset",
+                          clock=sim.clock(test_steps * dt, name="trial_clock"))
+    spikes = SpikeMonitor(neurons, name="spikes")
+    net = sim.network(*[o for k, o in objs.items() if k != "stimulus"], spikes)
+    sim.run(net, n_steps * dt, namespace={"stimulus": objs["stimulus"]})
+    sim.finish()
+    if sim.build_only:
+        return None
+    return np.asarray(spikes.i[:], dtype=np.int32), np.asarray(spikes.t[:] / second)
+
+
+def evaluate(p, inputs, checkpoints, result):
+    """Phase 2: the frozen-weight simulation of every checkpoint; its spikes (None if only
+    building)."""
+    ckpt_t, f_ckpt, omega_ckpt = checkpoints
+    sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
+    test_steps = p.steps(p.test_duration)
+    sim = Simulation(NAME + "-evaluate", target=p.device, seed=p.seed + 1,
+                     build_only=p.build_only,
+                     code_params=dict(sizes, checkpoints=len(ckpt_t),
+                                      decoder=p.steps(p.decoder_duration), test=test_steps,
+                                      trials=p.test_trials))
+    with sim:
+        spikes = evaluate_weights(sim=sim, f=f_ckpt, omega=omega_ckpt,
+                                  decoder_input=inputs.decoder, test_input=inputs.test,
+                                  test_steps=test_steps, dt=p.dt, **rule_parameters(p))
+    result.timings.update({f"evaluate_{k}": v for k, v in sim.timings.items()})
+    return spikes
+
+
+def signals(p, inputs):
+    """The signals the network represents: leaky integrals of the decoder input and of each
+    test trial's input."""
+    dt_s, lam_hz, test_steps = float(p.dt / second), float(p.lam * second), p.steps(
+        p.test_duration)
+    x_decoder = leaky_filter(dt_s * inputs.decoder, dt_s, lam_hz)
+    x_tests = [leaky_filter(dt_s * inputs.test[k * test_steps:(k + 1) * test_steps], dt_s,
+                            lam_hz) for k in range(p.test_trials)]
+    return x_decoder, x_tests
+
+
+def decode_checkpoint(p, x_decoder, x_tests, dec_spikes, test_spikes):
+    """Decoder fitted on the decoder run, then error, rate and ISI CV of the test trials.
+
+    Returns (decoder, mean error, mean rate in Hz, ISI CV per neuron, xhat of the first trial).
+    """
+    dt_s, lam_hz, n = float(p.dt / second), float(p.lam * second), p.n_neurons
+    test_steps = p.steps(p.test_duration)
+    r = filtered_rates(*dec_spikes, n, 0.0, p.steps(p.decoder_duration), dt_s, lam_hz)
+    decoder = fit_decoder(r, x_decoder)
+    test_i, test_t = test_spikes
+    errors, isis, xhats = [], [[] for _ in range(n)], []
+    for k, x in enumerate(x_tests):
+        t0 = k * test_steps * dt_s
+        xhats.append(filtered_rates(test_i, test_t, n, t0, test_steps, dt_s, lam_hz) @ decoder)
+        errors.append(coding_error(x, xhats[-1]))
+        for j, train in enumerate(split_trains(test_i, test_t, n, t0, t0 + test_steps * dt_s)):
+            isis[j].append(np.diff(train))
+    cv = np.array([interval_cv(np.concatenate(x)) for x in isis])
+    rate = firing_rates(test_i, test_t, n, 0.0, p.test_trials * test_steps * dt_s).mean()
+    return decoder, np.mean(errors), rate, cv, xhats[0]
+
+
+def measure(p, checkpoints, inputs, spikes, result):
+    """Phase 3: the curves over checkpoints and the metrics of the run."""
+    ckpt_t, f_ckpt, omega_ckpt = checkpoints
+    n_ckpt, n = len(ckpt_t), p.n_neurons
+    x_decoder, x_tests = signals(p, inputs)
+    curves = {k: np.zeros(n_ckpt) for k in
+              ("coding_error", "rate_hz", "weight_distance", "cv_isi_median")}
+    for c in range(n_ckpt):
+        test_spikes = _copy_spikes(*spikes, n_ckpt + c, n)
+        decoder, error, rate, cv, xhat = decode_checkpoint(
+            p, x_decoder, x_tests, _copy_spikes(*spikes, c, n), test_spikes)
+        curves["coding_error"][c], curves["rate_hz"][c] = error, rate
+        curves["weight_distance"][c] = recurrent_weight_distance(omega_ckpt[c], f_ckpt[c])
+        curves["cv_isi_median"][c] = finite_median(cv)
+        if c in (0, n_ckpt - 1):
+            tag, when = ("initial", "before") if c == 0 else ("final", "after")
+            result.traces[f"x_{when}"], result.traces[f"xhat_{when}"] = x_tests[0], xhat
+            result.spikes[f"test_{tag}"] = test_spikes
+            result.traces[f"decoder_{tag}"] = decoder
+            result.traces[f"cv_isi_{tag}"] = cv
+    result.traces.update(curves, checkpoint_time=ckpt_t,
+                         t_trial=float(p.dt / second) * np.arange(p.steps(p.test_duration)))
+    result.weights.update(
+        F_initial=f_ckpt[0], F_final=f_ckpt[-1], Omega_initial=omega_ckpt[0],
+        Omega_final=omega_ckpt[-1], Omega_optimal_final=optimal_recurrent(f_ckpt[-1], p.mu),
+    )
+    m = result.metrics
+    for key, curve, suffix in (("coding_error", "coding_error", ""),
+                               ("weight_distance", "weight_distance", ""),
+                               ("rate", "rate_hz", "_hz")):
+        m[f"{key}_initial{suffix}"] = float(curves[curve][0])
+        m[f"{key}_final{suffix}"] = float(curves[curve][-1])
+    m["cv_isi_median"] = float(curves["cv_isi_median"][-1])
+    m["learning_time_s"] = float(ckpt_t[-1])
+    if p.learn:
+        m["max_spikes_per_step"] = max_spikes_per_step(result.spikes["learning"][1],
+                                                       float(p.dt / second))
+
+
+def run(p):
+    """Learn an efficient balanced code (``p``: :class:`models.balanced_coding.Params`)."""
+    result = RunResult(model=NAME, params=p.to_json())
+    inputs = draw_inputs(p)
+    checkpoints = learn(p, inputs, result)
+    spikes = evaluate(p, inputs, checkpoints, result)
+    if spikes is not None:
+        measure(p, checkpoints, inputs, spikes, result)
+    result.metrics.update({k: float(v) for k, v in result.timings.items()})
+    return result
+
+
+def _copy_spikes(spike_i, spike_t, copy, n):
+    keep = (spike_i >= copy * n) & (spike_i < (copy + 1) * n)
+    return spike_i[keep] - copy * n, spike_t[keep]
