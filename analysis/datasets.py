@@ -117,13 +117,33 @@ def _idx(name, data_dir):
 
 
 # --- CIFAR-10 python batches -----------------------------------------------------------------
+class _ArrayUnpickler(pickle.Unpickler):
+    """Reads a CIFAR-10 python batch: a pickle of a dict of bytes, lists and NumPy arrays.
+
+    Pickle files can name any Python callable to call while loading; this unpickler resolves
+    only the NumPy names that arrays and scalars need, so a file that names anything else (a
+    shell command, say) is refused before anything runs. It is the suite's one use of pickle
+    (reviewed: tests/test_shape.py lists it as the only exception).
+    """
+
+    ALLOWED = {(f"numpy{core}.multiarray", name) for core in (".core", "._core")
+               for name in ("_reconstruct", "scalar")} | {("numpy", "ndarray"),
+                                                          ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+        return super().find_class(module, name)
+
+
 def _cifar_batch(path):
     try:
         with open(path, "rb") as fh:
-            batch = pickle.load(fh, encoding="bytes")
+            batch = _ArrayUnpickler(fh, encoding="bytes").load()
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+            AttributeError, IndexError) as exc:
         raise DataError(f"{path} is not a CIFAR-10 python batch ({exc!r})") from None
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
         raise DataError(f"{path}: data {data.shape} and labels {labels.shape} do not match")

@@ -182,7 +182,7 @@ def read_npz(path):
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        reason = "holds Python objects" if "pickle" in str(exc) else type(exc).__name__
+        reason = "holds Python objects" if "Object arrays" in str(exc) else type(exc).__name__
         raise DataError(f"{path} is not a readable .npz archive ({reason})") from None
 
 

@@ -25,55 +25,64 @@ import time
 from pathlib import Path
 
 import numpy as np
-from brian2 import ms, second
+from brian2 import second
 
 from models.common.device import Simulation, gpu_available
 
 
 # -- balanced-coding ----------------------------------------------------------------------
 
-def _balanced_setup(n, duration, seed):
+def balanced_params(n, duration, seed=1):
+    """balanced-coding's parameter record for the benchmark: its defaults at size ``n``, for
+    ``duration`` seconds, learning off (the network's weights are frozen at their optimum)."""
+    from models.balanced_coding import Params
+
+    return Params(n_neurons=n, duration=duration * second, seed=seed, eps_o=0.0, eps_f=0.0,
+                  alpha=1.0, beta=1.0)
+
+
+def balanced_setup(p):
+    """F, the optimal Omega and the input (steps, M) of the benchmark, from the seed."""
     from models.balanced_coding.network import initial_weights, optimal_recurrent
     from models.common.signals import smoothed_white_noise
 
-    rng = np.random.default_rng(seed)
-    f, _ = initial_weights(rng, 2, n)
-    steps = int(round(duration * 1000))  # dt = 1 ms
-    inputs = smoothed_white_noise(rng, steps, 2, amplitude=2000.0, smoothing_steps=30,
-                                  block_steps=1000)
-    return f, optimal_recurrent(f, BALANCED["mu"]), inputs
+    rng = np.random.default_rng(p.seed)
+    f, _ = initial_weights(rng, p.n_inputs, p.n_neurons)
+    inputs = smoothed_white_noise(rng, p.steps(p.duration), p.n_inputs,
+                                  amplitude=p.input_amplitude,
+                                  smoothing_steps=float(p.input_smoothing / p.dt),
+                                  block_steps=p.steps(p.input_block))
+    return f, optimal_recurrent(f, p.mu), inputs
 
 
-#: model parameters of the benchmark (balanced-coding's defaults, learning off)
-BALANCED = dict(lam=50.0, threshold=0.5, sigma_v=1e-3, sigma_t=1e-2, mu=0.02 / 0.9)
-
-
-def brian_balanced_coding(n, duration, target, seed=1):
+def brian_balanced_coding(n, duration, target, seed=1, *, noise=True):
+    from models.balanced_coding.experiment import rule_parameters
     from models.balanced_coding.network import run_frozen
 
-    f, omega, inputs = _balanced_setup(n, duration, seed)
-    p = BALANCED
+    p = balanced_params(n, duration, seed)
+    f, omega, inputs = balanced_setup(p)
+    rules = rule_parameters(p) if noise else dict(rule_parameters(p), sigma_v=0.0, sigma_t=0.0)
     with Simulation("bench-balanced-coding", target=target, seed=seed,
                     code_params=dict(n=n, steps=len(inputs))) as sim:
-        spikes = run_frozen(sim=sim, f=f, omega=omega, stimulus=inputs, dt=1 * ms,
-                            lam=p["lam"] / second, threshold=p["threshold"],
-                            sigma_v=p["sigma_v"], sigma_t=p["sigma_t"], eps_o=0.0, eps_f=0.0,
-                            alpha=1.0, beta=1.0, mu=p["mu"])
-        n_spikes = len(spikes.i[:])
+        spikes = run_frozen(sim=sim, f=f, omega=omega, stimulus=inputs, dt=p.dt, **rules)
+        spike_i, spike_t = np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / p.dt)
     # each spike reaches the N neurons through the recurrent weights
-    return dict(sim.timings, spikes=n_spikes, synaptic_events=n_spikes * n)
+    return dict(sim.timings, spikes=len(spike_i), synaptic_events=len(spike_i) * n,
+                spike_steps=np.rint(spike_t).astype(int), spike_neurons=spike_i)
 
 
-def numpy_balanced_coding(n, duration, seed=1):
+def numpy_balanced_coding(n, duration, seed=1, *, noise=True):
     from models.balanced_coding.reference import algorithm1
 
-    f, omega, inputs = _balanced_setup(n, duration, seed)
-    p = BALANCED
+    p = balanced_params(n, duration, seed)
+    f, omega, inputs = balanced_setup(p)
     t0 = time.perf_counter()
-    steps, *_ = algorithm1(f, omega, inputs, dt=1e-3, lam=p["lam"], threshold=p["threshold"],
-                           sigma_v=p["sigma_v"], sigma_t=p["sigma_t"],
-                           rng=np.random.default_rng(seed), learn=False)
-    return dict(loop_s=time.perf_counter() - t0, spikes=len(steps))
+    steps, neurons, _, _ = algorithm1(
+        f, omega, inputs, dt=float(p.dt / second), lam=float(p.lam * second),
+        threshold=p.threshold, sigma_v=p.sigma_v if noise else 0.0,
+        sigma_t=p.sigma_t if noise else 0.0, rng=np.random.default_rng(seed), learn=False)
+    return dict(loop_s=time.perf_counter() - t0, spikes=len(steps), spike_steps=steps,
+                spike_neurons=neurons)
 
 
 # -- rdd ----------------------------------------------------------------------------------
@@ -153,7 +162,7 @@ def bench_point(name, size, duration, targets, *, seed=1, log=print):
     rows = []
     numpy = spec["numpy"](size, duration, seed)
     rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
-                     build_s=None, **numpy))
+                     build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"]))
     for target in targets:
         out = spec["brian"](size, duration, target, seed)
         rows.append(dict(model=name, size=size, target=target, simulated_s=duration,

@@ -90,6 +90,30 @@ def test_cifar10_batches(tmp_path, rng):
         load_dataset("cifar10", tmp_path)
 
 
+class _Command:
+    """Pickles as a call of os.system: what a malicious 'CIFAR-10 batch' would hold."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.path}",)
+
+
+def test_a_cifar10_batch_that_calls_a_command_is_refused_before_it_runs(tmp_path, rng):
+    base = tmp_path / "cifar-10-batches-py"
+    base.mkdir()
+    for name in [f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]:
+        with open(base / name, "wb") as fh:
+            pickle.dump({b"data": rng.integers(0, 256, (3, 3072)).astype(np.uint8),
+                         b"labels": [1, 2, 3], b"x": _Command(tmp_path / "ran")}, fh)
+    with pytest.raises(DataError, match="refused to load posix.system"):
+        load_dataset("cifar10", tmp_path)
+    assert not (tmp_path / "ran").exists()
+
+
 def test_svhn_mat(tmp_path, rng):
     for split, n in (("train", 5), ("test", 2)):
         x = rng.integers(0, 256, (32, 32, 3, n)).astype(np.uint8)

@@ -1,27 +1,43 @@
-"""`spikerules figures --quick` writes each figure's PNG and metrics.json."""
+"""Every figure declares runs the models accept; `spikerules figures` makes them and draws.
+
+Each figure's drawing is tested from a synthetic result in its model's test file; here the
+declarations are checked against the models, and one cheap figure goes from runs to PNG.
+"""
 
 import json
 
 import pytest
 
 from conftest import spikerules
+from figures import ALIASES, FIGURES
+from spikerules.registry import load_figure, load_model
+from spikerules.settings import make_params
 
 
-@pytest.mark.parametrize("name, key, bound, run", [
-    ("balanced-learning", "coding_error_final", 0.1, "run"),
-    ("predictive-dynamics", "tracking_error", 0.1, "run"),
-    ("rdd-alignment", "64x32_rdd_angle_deg", 60, "run-sizes-64x32"),
-    ("rdd-training", "rdd_angle_deg_final", 80, "run"),
-    ("supervised-dynamics", "integrator_fast_weight_distance", 0.9, "run-integrator"),
-    ("balanced-ei", "coding_error_e_initial", 0.6, "run"),
-    ("erbp", "test_error_erbp", 0.8, "run-erbp"),  # chance: 0.9
-    ("gradient-snn", "autoencode_nmse_final", 0.8, "run-gradient-xor"),  # initial: 1
-])
-def test_quick_figure(name, key, bound, run, tmp_path, cache_dir):
-    proc = spikerules("figures", name, "--quick", "--out", tmp_path, cache=cache_dir)
-    png = tmp_path / name / f"{name}.png"
-    assert str(png) in proc.stdout
-    assert png.stat().st_size > 30_000
-    metrics = json.loads((tmp_path / name / "metrics.json").read_text())
-    assert metrics[key] is not None and metrics[key] < bound
-    assert (tmp_path / name / run / "params.json").exists()
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_a_figure_declares_runs_the_models_accept(name):
+    canonical, module = load_figure(name)
+    assert canonical == name and module.DESCRIPTION and callable(module.draw)
+    labels = [run.label for run in module.RUNS]
+    assert len(set(labels)) == len(labels)
+    for run in module.RUNS:
+        model = load_model(run.model)
+        for quick in (False, True):
+            settings = dict(run.settings, **((run.quick or {}) if quick else run.full))
+            make_params(model, settings=settings, quick=quick and run.quick is None)
+
+
+def test_aliases_name_figures():
+    assert ALIASES == {"balanced-learning": "balanced-coding"}
+    assert load_figure("balanced-learning")[0] == "balanced-coding"
+
+
+def test_a_quick_figure_runs_its_model_and_keeps_the_run(tmp_path, cache_dir):
+    proc = spikerules("figures", "predictive-dynamics", "--quick", "--out", tmp_path,
+                      cache=cache_dir)
+    png = tmp_path / "predictive-dynamics" / "predictive-dynamics.png"
+    assert str(png) in proc.stdout and png.stat().st_size > 30_000
+    metrics = json.loads((png.parent / "metrics.json").read_text())
+    assert metrics["tracking_error"] < 0.1
+    params = json.loads((png.parent / "run" / "params.json").read_text())
+    assert params["model"] == "predictive-dynamics" and params["duration"] == "2 second"

@@ -26,7 +26,7 @@ MAX_EXPONENT = 12
 
 _OPERATORS = {ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
 _NUMBER_THEN_UNIT = re.compile(
-    r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z_(].*)", re.S)
+    r"\s*((?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))\s*([A-Za-z_(].*)", re.S)
 
 
 class UnitSyntaxError(ValueError):
