@@ -1,22 +1,19 @@
 """Tracking a damped oscillator with fast and slow connections (Boerlin et al. 2013, Fig 4-like).
 
-Target and decoded trajectories, the command, a raster and the distribution of rates.
+Target and decoded trajectories, the command, a raster and the population rate.
 """
 
 import matplotlib.pyplot as plt
 
-from figures import plotting
-from figures.common import figure_from_run, save_figure
+from figures import Run, plotting
 
-NAME = "predictive-dynamics"
-
-
-def make(out_dir, quick=False, device="cpp", seed=1):
-    return figure_from_run(NAME, "predictive-dynamics", draw, out_dir=out_dir, quick=quick,
-                           device=device, seed=seed)
+DESCRIPTION = "tracking a damped oscillator (Boerlin et al. 2013)"
+RUNS = (Run("", "predictive-dynamics"),)
 
 
-def draw(result, out, title=""):
+def draw(results, title=""):
+    """The figure of one predictive-dynamics run (``results[""]``); returns the Figure."""
+    result = results[""]
     traces, spikes = result.traces, result.spikes["neurons"]
     title += f": tracking error {result.metrics['tracking_error']:.3g}"
     t = traces["t"]
@@ -35,4 +32,4 @@ def draw(result, out, title=""):
                         bin_size=0.02)
     axes[3].set_xlabel("time (s)")
     fig.suptitle(title)
-    return save_figure(fig, out)
+    return fig

@@ -6,44 +6,28 @@ trajectories before and after learning; rasters of the autonomous runs; E/I bala
 neuron's input before and after learning.
 """
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from analysis.io import write_json
-from figures import plotting
-from figures.common import save_figure
-from models.cli import run_model
+from figures import Run, plotting
 
-NAME = "supervised-dynamics"
-SYSTEMS = ("oscillator", "integrator")
+DESCRIPTION = ("learning an oscillator and an integrator with fast and slow connections "
+               "(Bourdoukan & Deneve 2015)")
+RUNS = tuple(Run(system, "supervised-dynamics", settings={"system": system},
+                 prefix=f"{system}_") for system in ("oscillator", "integrator"))
 SHOW_S = 2.0  # seconds of each autonomous test drawn
 
 
-def make(out_dir, quick=False, device="cpp", seed=1):
-    out_dir = Path(out_dir) / NAME
-    results = {}
-    for system in SYSTEMS:
-        result = run_model("supervised-dynamics", device=device, seed=seed, quick=quick,
-                           settings=[f"system={system}"])
-        result.write(out_dir / f"run-{system}")
-        results[system] = result
-    title = f"supervised-dynamics, seed {seed} ({device}{', quick' if quick else ''})"
-    png = draw(results, out_dir / f"{NAME}.png", title)
-    write_json(out_dir / "metrics.json", {f"{system}_{key}": value
-                                          for system, r in results.items()
-                                          for key, value in r.metrics.items()})
-    return [png, out_dir / "metrics.json"]
-
-
-def draw(results, out, title=""):
+def draw(results, title=""):
+    """One column per system (``results["oscillator"]``, ``results["integrator"]``; those
+    present, in that order); returns the Figure."""
+    shown = [run.label for run in RUNS if run.label in results]
     fig = plt.figure(figsize=(13, 16))
-    grid = fig.add_gridspec(6, 2 * len(results), hspace=0.75, wspace=0.5, top=0.94)
-    for col, (system, result) in enumerate(results.items()):
-        _column(fig, grid, 2 * col, system, result)
+    grid = fig.add_gridspec(6, 2 * len(shown), hspace=0.75, wspace=0.5, top=0.94)
+    for col, system in enumerate(shown):
+        _column(fig, grid, 2 * col, system, results[system])
     fig.suptitle(title, y=0.985)
-    return save_figure(fig, out)
+    return fig
 
 
 def _column(fig, grid, col, system, result):
@@ -77,18 +61,16 @@ def _column(fig, grid, col, system, result):
                      f"{m['autonomous_error' + tag]:.3g}; x (thick), x̂ (thin)", fontsize=9)
         ax.set_xlabel("time (s)")
     for sub, phase in enumerate(("before", "after")):
+        tag = "_initial" if phase == "before" else ""
         ax = fig.add_subplot(grid[4, col + sub])
         i, ts = result.spikes[phase]
         plotting.raster(ax, i, ts, start=0, stop=min(SHOW_S, tt[-1]), markersize=1)
-        tag = "_initial" if phase == "before" else ""
         ax.set_title(f"{phase}: max {m['rate_max_hz' + tag]:.0f} Hz", fontsize=9)
         ax.set_xlabel("time (s)")
-    for sub, phase in enumerate(("before", "after")):
         ax = fig.add_subplot(grid[5, col + sub])
         exc, inh = traces[f"excitatory_mean_{phase}"], -traces[f"inhibitory_mean_{phase}"]
         plotting.scatter_identity(ax, exc, inh, xlabel="mean E input (1/s)",
                                   ylabel="mean -I input (1/s)",
                                   color="0.5" if phase == "before" else "k")
-        tag = "_initial" if phase == "before" else ""
         ax.set_title(f"{phase}: E-I corr. {m['balance_correlation_median' + tag]:.2f}",
                      fontsize=9)

@@ -1,6 +1,6 @@
 """NumPy reference of the supervised-dynamics network (Bourdoukan & Deneve 2015).
 
-One loop per time step, no Brian2, written from the equations of models/supervised_dynamics.py:
+One loop per time step, no Brian2, written from the equations of ``network.py``:
 the Brian2 model must follow it spike for spike when the noise is off.
 
 Per step t (the order of Brian2's schedule):
