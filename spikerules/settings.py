@@ -52,11 +52,10 @@ def parse_time(text, name="duration"):
 
     spec = Spec(name, 1 * second, "", "quantity", "second", minimum=0)
     try:
-        value = spec.coerce(second * float(text))
+        value = second * float(text)
     except ValueError:
         value = spec.parse(text)
-    spec.coerce(value)  # finite and >= 0
-    return value
+    return spec.coerce(value)  # finite and >= 0
 
 
 def make_params(model, *, settings=(), quick=False, duration=None, seed=1, device="cpp",
@@ -75,8 +74,8 @@ def make_params(model, *, settings=(), quick=False, duration=None, seed=1, devic
         if "data_dir" not in names:
             raise UsageError(f"{model.name} reads no data (no --data-dir)")
         changes["data_dir"] = str(data_dir)
-    params = params.replace(**changes)
-    return params.with_text(values)
+    parsed = {name: cls.spec(name).parse(text) for name, text in values.items()}
+    return params.replace(**changes, **parsed)  # checked once, with every change applied
 
 
 def check_writable(path, option="--out"):

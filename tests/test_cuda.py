@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import spikerules
-from models.device import gpu_available
+from models.common.device import gpu_available
 
 pytestmark = [
     pytest.mark.cuda,

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from brian2 import Hz, Quantity, metre, mV, ms, second
+from brian2 import Hz, Quantity, metre, mV, ms, second, usecond
 
 from conftest import spikerules
 from models.common.errors import ModelError
@@ -30,6 +30,7 @@ class Example(ModelParams):
     ("500ms", 500 * ms), ("1e-3 second", 1e-3 * second), ("10*mV/ms", 10 * mV / ms),
     ("1/second**0.5", 1 / second**0.5), ("-2.5e2 * (mV / second)", -250 * mV / second),
     ("10 s", 10 * second), ("40/second", 40 * Hz), ("0.001 second**-0.5", 1e-3 / second**0.5),
+    ("0. s^-0.5", 0 / second**0.5), ("10. Hz", 10 * Hz), ("100. us", 100 * usecond),
 ])
 def test_the_grammar_reads_numbers_with_units(text, value):
     assert parse_quantity(text) == value

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import spikerules
-from models.device import Simulation, cache_root
+from models.common.device import Simulation, cache_root
 
 BALANCED_SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
                   "--set", "test_trials=2"]
@@ -59,7 +59,7 @@ def test_new_seed_reuses_the_compiled_project(model, args, project, tmp_path, ca
     """Other seeds pass everything through run_args: no object file is recompiled.
 
     balanced-coding's learning project has three clocks: this also checks that the generated
-    main.cpp does not depend on the order of a set of clocks (models.device.StableClock).
+    main.cpp does not depend on the order of a set of clocks (models.common.device.StableClock).
     """
     spikerules("run", model, *args, "--seed", "1", "--out", tmp_path / "s1", cache=cache_dir)
     objects = {p: p.stat().st_mtime_ns for p in Path(cache_dir).rglob("*.o")

@@ -80,7 +80,7 @@ class Spec:
                 text = f"{number}/{self.unit[2:]}"
             else:
                 text = f"{number} {self.unit}"
-            if self.parse(text) == value:
+            if not math.isfinite(float(value / self.unit_value)) or self.parse(text) == value:
                 break
         return text
 

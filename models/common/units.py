@@ -5,6 +5,8 @@ Accepted: a number, optionally followed by a unit expression made of Brian2 unit
 
     0.5    50/second    0.5*ms    2 ms    500ms    1e-3 second    10*mV/ms    1/second**0.5
 
+(``^`` is read as ``**``, as Brian2 prints units: ``0.001 s^-0.5``.)
+
 The text is read by Python's ``ast`` parser and evaluated by a walker that knows exactly the
 node types above (numbers, unit names, the three operators, unary minus and plus); any other
 node (a call, an attribute, a subscript, a string, a name that is not a Brian2 unit) is refused
@@ -60,6 +62,7 @@ def parse_quantity(text):
         raise UnitSyntaxError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise UnitSyntaxError(f"longer than {MAX_LENGTH} characters")
+    text = text.replace("^", "**")  # as Brian2 prints units: 's^-0.5'
     match = _NUMBER_THEN_UNIT.fullmatch(text)
     if match:  # '2 ms', '500ms', '1e-3 second': number times unit expression
         text = f"{match.group(1)} * ({match.group(2)})"
