@@ -268,6 +268,8 @@ def test_the_figure_draws_from_a_synthetic_result():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 5 (blocked): at 800 s the published algorithm "
+                   "gives CV 0.67, Fano 0.48 and an initial error of 0.25 (docs/results.md)")
 def test_balanced_ei_800s(tmp_path, cache_dir):
     """Issue 5: errors below 0.05 (from ~0.4), E rate below 10 Hz, CV > 0.7, Fano > 0.5.
     Slow: 800 s of learning and the full protocol (about 6 minutes on 2 cores)."""
