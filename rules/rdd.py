@@ -1,7 +1,7 @@
 """Weight-inference rules: each upstream neuron i learns an estimate of its effect on each
 downstream neuron k, i.e. of the forward weight W[k, i], from spikes alone.
 
-Three rules share one network (models/rdd_network.py) and one convention: synapse (i, k)
+Three rules share one network (models/rdd/network.py) and one convention: synapse (i, k)
 holds the estimate Y[i, k] of W^T, and every quantity is updated by generated code
 (``on_pre``/``on_post`` pathways, custom events, ``run_regularly``), so the rules run on the
 runtime, C++ and CUDA targets alike.

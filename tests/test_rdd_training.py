@@ -1,11 +1,18 @@
-"""The rate network trained with feedback matrices (models/rdd_training.py)."""
+"""rdd-training: the rate network trained with feedback matrices (models/rdd/training.py),
+its data, its parameters, the figure from a synthetic result, and the paper-scale run (slow)."""
+
+import json
 
 import numpy as np
 import pytest
 from brian2 import second
 
 from analysis.datasets import load_dataset
-from models.rdd_training import forward, gradients, init_weights, run_rdd_training
+from analysis.io import RunResult
+from conftest import spikerules
+from models.common.errors import ModelError
+from models.rdd import TrainingParams
+from models.rdd.training import forward, gradients, init_weights, run
 
 
 def _loss(ws, bs, x, y):
@@ -48,8 +55,8 @@ def test_feedback_replaces_the_transpose_only_below_the_output():
 
 
 def test_short_training_runs_every_method_on_the_runtime():
-    result = run_rdd_training(device="runtime", epochs=2, feedback_time=1 * second,
-                              n_seeds=1, hidden="64,32")
+    result = run(TrainingParams(device="runtime", epochs=2, feedback_time=1 * second,
+                                n_seeds=1))
     m = result.metrics
     assert m["bp_angle_deg_final"] < 1e-5  # arccos near 1 loses digits
     assert 80 < m["fa_angle_deg_hidden1"] < 100
@@ -58,6 +65,7 @@ def test_short_training_runs_every_method_on_the_runtime():
     assert first["bp"] == first["fa"] == first["rdd"]  # same initial network
     assert result.traces["bp_test_error"][0, -1] < first["bp"]
     assert result.traces["rdd_angle_deg"].shape == (1, 2, 2)
+    assert result.params["hidden"] == "64,32" and result.params["feedback_time"] == "1 second"
 
 
 def test_digits_are_the_default_data():
@@ -65,16 +73,61 @@ def test_digits_are_the_default_data():
     assert data.n_features == 64 and data.n_classes == 10
 
 
+@pytest.mark.parametrize("values, message", [
+    (dict(hidden="64,,x"), "hidden takes layer sizes like 64,32"),
+    (dict(hidden="0"), "hidden needs at least one positive layer size, got '0'"),
+    (dict(methods="bp,sgd"), "methods takes a comma-separated subset of bp,fa,rdd"),
+    (dict(dataset="imagenet"), "dataset must be one of digits, mnist"),
+    (dict(feedback_time=0 * second), "feedback_time must be at least one block"),
+    (dict(methods="bp,fa", build_only=True), "methods must include rdd"),
+])
+def test_bad_values_are_refused_with_one_line(values, message):
+    with pytest.raises(ModelError) as info:
+        TrainingParams(**values)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    TrainingParams(methods="bp,fa", feedback_time=0 * second)  # no spiking phase: no block
+
+
 @pytest.mark.parametrize("make_dir, message", [
     (lambda p: p / "missing", "does not exist"),
     (lambda p: (p / "train-images-idx3-ubyte").write_bytes(b"junk") and p, "not an IDX file"),
 ])
 def test_missing_or_malformed_data_exit_2_with_one_line(make_dir, message, tmp_path):
-    from conftest import spikerules
-
     data_dir = make_dir(tmp_path)
     proc = spikerules("run", "rdd-training", "--set", "dataset=mnist", "--data-dir", data_dir,
                       "--out", tmp_path / "run", check=False)
     assert proc.returncode == 2
     assert message in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_duration_points_to_epochs_and_the_feedback_time(tmp_path):
+    proc = spikerules("run", "rdd-training", "--duration", "10s", "--out", tmp_path / "run",
+                      check=False)
+    assert proc.returncode == 2 and "feedback_time" in proc.stderr and "epochs" in proc.stderr
+
+
+def test_the_figure_draws_from_a_synthetic_result():
+    """The figure reads only what the model writes: a small made-up run is enough."""
+    from figures.rdd_training import draw
+
+    rng = np.random.default_rng(0)
+    traces, metrics = {"epoch": np.arange(5)}, {}
+    for k in ("bp", "fa", "rdd"):
+        traces[f"{k}_test_error"] = rng.uniform(0.05, 0.9, (2, 5))  # (seeds, epochs + 1)
+        traces[f"{k}_angle_deg"] = rng.uniform(0, 90, (2, 4, 2))    # (seeds, epochs, hidden)
+        metrics[f"test_error_{k}"] = 0.1
+    fig = draw({"": RunResult("rdd-training", {}, metrics=metrics, traces=traces)},
+               title="synthetic")
+    assert len(fig.axes) == 3
+
+
+@pytest.mark.slow
+def test_rdd_training_orders_bp_rdd_fa(tmp_path, cache_dir):
+    """Issue 3: BP <= RDD < FA in test error (3 seeds); RDD feedback below 45 deg. Slow:
+    20 epochs of 3 seeds with a 30-s spiking phase before each (about a minute on cpp)."""
+    spikerules("run", "rdd-training", "--out", tmp_path / "run", cache=cache_dir)
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert m["test_error_bp"] <= m["test_error_rdd"] < m["test_error_fa"]
+    assert m["rdd_angle_deg_hidden1"] < 45 and m["rdd_angle_deg_hidden2"] < 45
+    assert m["fa_angle_deg_hidden1"] > 70
