@@ -27,6 +27,8 @@ duration = (5 if "--quick" in sys.argv else 30) * second
 sizes = (64, 32)
 neurons = dict(dt=1 * ms, g_L=100 / second, g_D=600 / second, alpha=4.0, refractory=3 * ms)
 drive = dict(drive_rate=200 * Hz, drive_fraction=0.2)
+learning = dict(band=0.1, window=30 * ms, eta_rdd=1e-3, eta_stdwi=1e-4, decay_stdwi=0.1,
+                eta_mirror=1e-4, decay_mirror=0.2)
 rules = ("rdd", "stdwi", "mirror")
 seed = 1
 
@@ -37,7 +39,8 @@ y_fa = rng.standard_normal(w[0].T.shape)
 
 # The spiking network learns its estimates (C++ standalone: compiled once, then cached)
 out = simulate_feedback(weights=w, duration=duration, seed=seed, device="cpp", rules_used=rules,
-                        network="guerguiev", snapshot_interval=1 * second, **neurons, **drive)
+                        network="guerguiev", snapshot_interval=1 * second, **neurons, **drive,
+                        **learning)
 
 # Angle between each estimate and W^T over time; RDD's beta is rescaled as the authors do
 fig, (ax_raster, ax_angle, ax_final) = plt.subplots(1, 3, figsize=(14, 4))

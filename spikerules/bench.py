@@ -12,7 +12,7 @@ Benchmarks
     The efficient balanced network of ``models.balanced_coding`` with frozen optimal weights
     (Omega = -F^T F - mu I), voltage and threshold noise on, 2-D smoothed-noise input.
 ``rdd``
-    The feedback phase of ``models.rdd_network`` (RDD rule only), two layers, with the
+    The feedback phase of ``models.rdd.network`` (RDD rule only), two layers, with the
     authors' weight scaling.
 """
 
@@ -87,18 +87,27 @@ def numpy_balanced_coding(n, duration, seed=1, *, noise=True):
 
 # -- rdd ----------------------------------------------------------------------------------
 
+def rdd_params(sizes, target="cpp"):
+    """rdd-alignment's parameter record for the benchmark: its defaults (the RDD paper's
+    network) at layer sizes ``sizes``, the RDD rule only."""
+    from models.rdd import AlignmentParams
+
+    return AlignmentParams(sizes=",".join(map(str, sizes)), rules="rdd", device=target)
+
+
 def _rdd_weights(sizes, seed):
-    from models.rdd_network import forward_weights
+    from models.rdd.network import forward_weights
 
     return forward_weights(np.random.default_rng([seed, 1]), sizes, "guerguiev")
 
 
 def brian_rdd(sizes, duration, target, seed=1):
-    from models.rdd_network import simulate_feedback
+    from models.rdd.network import simulate_feedback
 
+    p = rdd_params(sizes, target)
     out = simulate_feedback(weights=_rdd_weights(sizes, seed), duration=duration * second,
-                            seed=seed, device=target, rules_used=("rdd",),
-                            snapshot_interval=None, progress=False)
+                            seed=seed, rules_used=p.rule_names, progress=False,
+                            **p.feedback_keywords())
     spikes = out["spikes"]
     # every spike of an upstream layer reaches the whole next layer
     events = sum(i.size * n_next for (i, _), n_next in zip(spikes[:-1], sizes[1:]))
@@ -107,17 +116,20 @@ def brian_rdd(sizes, duration, target, seed=1):
 
 
 def numpy_rdd(sizes, duration, seed=1, plain=True):
-    from models import rdd_numpy
-    from models.rdd_network import drive_schedule, effective_weights
+    from models.rdd.network import drive_schedule, effective_weights
+    from models.rdd.reference import loop_keywords, simulate
 
+    p = rdd_params(sizes)
+    keywords = loop_keywords(p)
     n_blocks = int(round(duration / 0.1))
-    driven, drive_on = drive_schedule(np.random.default_rng(seed), sizes, n_blocks, 0.2)
+    driven, drive_on = drive_schedule(np.random.default_rng(seed), sizes, n_blocks,
+                                      p.drive_fraction)
     t0 = time.perf_counter()
-    spikes, _ = rdd_numpy.simulate(
-        weights_hat=[effective_weights(w, "guerguiev") for w in _rdd_weights(sizes, seed)],
-        driven_layer=driven.astype(int), drive_on=drive_on, steps_per_block=100,
-        n_steps=n_blocks * 100, dt=1e-3, g_L=100.0, g_D=600.0, alpha=4.0, refractory_steps=3,
-        rules=("rdd",), rng=np.random.default_rng(seed), plain=plain)
+    spikes, _ = simulate(
+        weights_hat=[effective_weights(w, p.network) for w in _rdd_weights(sizes, seed)],
+        driven_layer=driven.astype(int), drive_on=drive_on,
+        n_steps=n_blocks * keywords["steps_per_block"], rng=np.random.default_rng(seed),
+        plain=plain, **keywords)
     return dict(loop_s=time.perf_counter() - t0, spikes=int(sum(i.size for i, _ in spikes)))
 
 

@@ -14,17 +14,21 @@ from models.common.errors import ModelError
 from models.rdd import AlignmentParams
 from models.rdd.network import (drive_schedule, effective_weights, forward_weights,
                                 rdd_feedback, simulate_feedback)
+from models.rdd.params import RULES
 from models.rdd.reference import loop_keywords, simulate
 
 SIZES = (20, 10, 6)
+
+#: the network, drive and rules of rdd-alignment's defaults, on the Cython runtime
+RUNTIME = dict(AlignmentParams(device="runtime").feedback_keywords(), rules_used=RULES)
 
 
 @pytest.fixture(scope="module")
 def small_run():
     """6 s of a three-layer network on the Cython runtime, drive spikes recorded."""
     weights = forward_weights(np.random.default_rng(3), SIZES, "guerguiev")
-    out = simulate_feedback(weights=weights, duration=6 * second, seed=2, device="runtime",
-                            record_drive=True, snapshot_interval=None, progress=False)
+    out = simulate_feedback(weights=weights, duration=6 * second, seed=2, record_drive=True,
+                            progress=False, **RUNTIME)
     return weights, out
 
 
@@ -70,8 +74,8 @@ def test_drive_counts_are_poisson_per_step():
 
     sizes, lam = (1400, 2, 2), 0.2
     weights = forward_weights(np.random.default_rng(1), sizes, "guerguiev")
-    out = simulate_feedback(weights=weights, duration=6 * second, seed=5, device="runtime",
-                            record_drive=True, snapshot_interval=None, progress=False)
+    out = simulate_feedback(weights=weights, duration=6 * second, seed=5, record_drive=True,
+                            progress=False, **RUNTIME)
     np.testing.assert_array_equal(out["driven_layer"][:30], 0)  # the first half: layer 0
     drive = out["drive"][:3000, :1400].reshape(30, 100, 1400)  # (block, step, neuron)
     on = out["drive_on"][:30, :1400].astype(bool)               # (block, neuron)
@@ -113,9 +117,9 @@ def test_zero_learning_rates_keep_every_estimate():
                         for name, part in [("rdd", "_m_above"), ("rdd", "_c_above"),
                                            ("rdd", "_m_below"), ("rdd", "_c_below"),
                                            ("stdwi", ""), ("mirror", "")]})
-    out = simulate_feedback(weights=weights, duration=6 * second, seed=1, device="runtime",
-                            eta_rdd=0.0, eta_stdwi=0.0, eta_mirror=0.0, initial=initial,
-                            snapshot_interval=None, progress=False)
+    out = simulate_feedback(weights=weights, duration=6 * second, seed=1, initial=initial,
+                            progress=False, **dict(RUNTIME, eta_rdd=0.0, eta_stdwi=0.0,
+                                                   eta_mirror=0.0))
     assert out["spikes"][1][0].size > 50 and out["spikes"][2][0].size > 20
     for name, value in initial.items():
         np.testing.assert_array_equal(out["final"][name], value, err_msg=name)
@@ -164,8 +168,8 @@ def test_bad_values_are_refused_with_one_line(values, message):
 def test_a_block_must_be_a_whole_number_of_steps():
     weights = forward_weights(np.random.default_rng(1), (4, 2), "guerguiev")
     with pytest.raises(ModelError, match="multiple of dt"):
-        simulate_feedback(weights=weights, duration=1 * second, device="runtime",
-                          block=100.5 * ms)
+        simulate_feedback(weights=weights, duration=1 * second, seed=1, block=100.5 * ms,
+                          **RUNTIME)
 
 
 @pytest.mark.parametrize("setting, message", [

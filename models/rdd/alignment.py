@@ -42,15 +42,9 @@ def draw_weights(p):
 
 def infer(p, weights):
     """The spiking feedback phase with the chosen rules; :func:`simulate_feedback`'s dict."""
-    return simulate_feedback(
-        weights=weights, duration=p.duration, seed=p.seed, device=p.device,
-        rules_used=p.rule_names, network=p.network, dt=p.dt, g_L=p.g_L, g_D=p.g_D,
-        alpha=p.alpha, refractory=p.refractory, drive_rate=p.drive_rate,
-        drive_fraction=p.drive_fraction, band=p.band, window=p.window, eta_rdd=p.eta_rdd,
-        eta_stdwi=p.eta_stdwi, decay_stdwi=p.decay_stdwi, eta_mirror=p.eta_mirror,
-        decay_mirror=p.decay_mirror, snapshot_interval=p.snapshot_interval,
-        build_only=p.build_only,
-    )
+    return simulate_feedback(weights=weights, duration=p.duration, seed=p.seed,
+                             rules_used=p.rule_names, snapshot_interval=p.snapshot_interval,
+                             **p.feedback_keywords())
 
 
 def estimate_series(rule, l, out, feedback_fa):

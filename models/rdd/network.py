@@ -132,6 +132,11 @@ fS_post += w * exp(-dt / tau_s_post)
 #: the parts of an RDD estimator's state, in the names of ``simulate_feedback``'s dicts
 RDD_PARTS = ("m_above", "c_above", "m_below", "c_below")
 
+#: what is fixed in the model (not parameters): threshold and reset of v, the time constants of
+#: the spike kernel kappa and of STDWI's traces, and the weight mirror's memory in blocks
+CONSTANTS = dict(theta=1.0, v_reset=-1.0, tau_L=10 * ms, tau_s=3 * ms, tau_fast=20 * ms,
+                 tau_slow=200 * ms, mirror_memory=100)
+
 
 def layer_code(layer, n_layers, rules_used):
     """Start-of-step and reset code of one layer, with only what it and the rules need.
@@ -325,19 +330,17 @@ def monitors(sim, groups, estimated, sizes, *, snapshot_interval, record_drive):
 
 # -- one run -------------------------------------------------------------------------------
 
-def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RULES,
-                      network="guerguiev", dt=1 * ms, g_L=100 / second, g_D=600 / second,
-                      alpha=4.0, refractory=3 * ms, theta=1.0, v_reset=-1.0,
-                      tau_L=10 * ms, tau_s=3 * ms, drive_rate=200 * Hz, drive_fraction=0.2,
-                      block=BLOCK, band=0.1, window=30 * ms, eta_rdd=0.001,
-                      tau_fast=20 * ms, tau_slow=200 * ms, eta_stdwi=1e-4, decay_stdwi=0.1,
-                      eta_mirror=1e-4, decay_mirror=0.2, mirror_memory=100,
-                      initial=None, snapshot_interval=1 * second, record_drive=False,
-                      build_only=False, progress=True):
+def simulate_feedback(*, weights, duration, seed, device, rules_used, network, dt, g_L, g_D,
+                      alpha, refractory, drive_rate, drive_fraction, band, window, eta_rdd,
+                      eta_stdwi, decay_stdwi, eta_mirror, decay_mirror, initial=None,
+                      snapshot_interval=None, record_drive=False, build_only=False,
+                      progress=True, block=BLOCK):
     """Run the feedback phase once; the workhorse of both RDD models.
 
     ``weights``: forward weights W_l (n_l x n_{l-1}) as drawn (rescaled here as the network
-    prescribes). ``initial``: estimator states to start from (see :func:`initial_estimates`).
+    prescribes). The network, drive and rule keywords are those of an ``AlignmentParams``
+    record (:meth:`models.rdd.params.AlignmentParams.feedback_keywords` gives them);
+    :data:`CONSTANTS` are fixed. ``initial``: estimator states to start from (see :func:`initial_estimates`).
     ``duration`` is rounded to whole blocks. Returns a dict of plain arrays: ``spikes``
     [(neuron indices, times in s) per layer], ``final`` (estimator states, same names),
     ``snapshots`` (name -> (T, n_in, n_out)), ``snapshot_t``, ``drive`` (if recorded),
@@ -356,10 +359,8 @@ def simulate_feedback(*, weights, duration, seed=1, device="cpp", rules_used=RUL
                      code_params=dict(sizes=sizes, rules=rules_used, dt=dt, n_blocks=n_blocks,
                                       block=block, refractory=refractory, snapshot=snap,
                                       record_drive=record_drive))
-    constants = dict(g_L=g_L, g_D=g_D, alpha=alpha, theta=theta, v_reset=v_reset, tau_L=tau_L,
-                     tau_s=tau_s, drive_rate=drive_rate, band=band,
-                     window_steps=int(round(float(window / dt))), tau_fast=tau_fast,
-                     tau_slow=tau_slow, mirror_memory=mirror_memory)
+    constants = dict(CONSTANTS, g_L=g_L, g_D=g_D, alpha=alpha, drive_rate=drive_rate, band=band,
+                     window_steps=int(round(float(window / dt))))
     rates = dict(eta_rdd=eta_rdd, eta_stdwi=eta_stdwi, decay_stdwi=decay_stdwi,
                  eta_mirror=eta_mirror, decay_mirror=decay_mirror)
     out = {"sizes": sizes, "timings": sim.timings, "initial": initial}

@@ -132,6 +132,15 @@ class AlignmentParams(ModelParams):
         return self.replace(**{name: value for name, value in PRESETS[self.network].items()
                                if getattr(self, name) is None})
 
+    def feedback_keywords(self):
+        """The network, drive and rule keywords of ``network.simulate_feedback`` (with the
+        preset's values where this record leaves them at none), and the target."""
+        p = self.resolved()
+        names = ("network", "dt", "g_L", "g_D", "alpha", "refractory", "drive_rate",
+                 "drive_fraction", "band", "window", "eta_rdd", "eta_stdwi", "decay_stdwi",
+                 "eta_mirror", "decay_mirror", "device", "build_only")
+        return {name: getattr(p, name) for name in names}
+
     @property
     def layer_sizes(self):
         return parse_sizes(self.preset_value("sizes"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Hz, second
 
+from models.rdd.network import CONSTANTS
 from models.rdd.params import steps_per_block
 
 
@@ -32,14 +33,17 @@ def loop_keywords(p):
                 eta_mirror=p.eta_mirror, decay_mirror=p.decay_mirror, rules=p.rule_names)
 
 
+def constants():
+    """The fixed part of the model (``network.CONSTANTS``) as plain numbers (s)."""
+    return {k: float(v / second) if k.startswith("tau") else v for k, v in CONSTANTS.items()}
+
+
 def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, dt,
-             g_L, g_D, alpha, refractory_steps, theta=1.0, v_reset=-1.0, tau_L=10e-3,
-             tau_s=3e-3, drive_rate=200.0, band=0.1, window_steps=30, eta_rdd=1e-3,
-             tau_fast=20e-3, tau_slow=200e-3, eta_stdwi=1e-4, decay_stdwi=0.1,
-             eta_mirror=1e-4, decay_mirror=0.2, mirror_memory=100,
-             rules=("rdd", "stdwi", "mirror"), initial=None, drive=None, rng=None,
-             plain=False):
-    """Run the network; all quantities in seconds and hertz, plain floats.
+             g_L, g_D, alpha, refractory_steps, drive_rate, band, window_steps, eta_rdd,
+             eta_stdwi, decay_stdwi, eta_mirror, decay_mirror, rules, initial=None,
+             drive=None, rng=None, plain=False):
+    """Run the network; all quantities in seconds and hertz, plain floats (the keywords of
+    :func:`loop_keywords`; the fixed constants are the network's).
 
     ``weights_hat``: the spiking layer's weights (n_out x n_in per layer pair).
     ``drive``: drive spike counts (n_steps, N) to replay (the Brian2 run's); otherwise they are
@@ -50,11 +54,10 @@ def simulate(*, weights_hat, driven_layer, drive_on, steps_per_block, n_steps, d
     estimator states).
     """
     loop = Loop(weights_hat, rules=rules, initial=initial, plain=plain, dt=dt, g_L=g_L,
-                g_D=g_D, alpha=alpha, refractory_steps=refractory_steps, theta=theta,
-                v_reset=v_reset, tau_L=tau_L, tau_s=tau_s, band=band,
-                window_steps=window_steps, eta_rdd=eta_rdd, tau_fast=tau_fast,
-                tau_slow=tau_slow, eta_stdwi=eta_stdwi, decay_stdwi=decay_stdwi,
-                eta_mirror=eta_mirror, decay_mirror=decay_mirror, mirror_memory=mirror_memory)
+                g_D=g_D, alpha=alpha, refractory_steps=refractory_steps, band=band,
+                window_steps=window_steps, eta_rdd=eta_rdd, eta_stdwi=eta_stdwi,
+                decay_stdwi=decay_stdwi, eta_mirror=eta_mirror, decay_mirror=decay_mirror,
+                **constants())
     for step in range(n_steps):
         t = step * dt
         block = step // steps_per_block

@@ -29,6 +29,7 @@ from analysis.alignment import angle_deg
 from analysis.datasets import load_dataset
 from analysis.io import RunResult
 from models.rdd.network import rdd_feedback, simulate_feedback
+from models.rdd.params import AlignmentParams
 
 NAME = "rdd-training"
 
@@ -85,15 +86,14 @@ def test_error(ws, bs, x, y):
 
 # -- phases ----------------------------------------------------------------------------------
 
-def feedback_phase(ws, fa, state, *, seed, feedback_time, device, **spiking):
+def feedback_phase(ws, fa, state, *, seed, feedback_time, spiking):
     """The spiking feedback phase on the layers that need feedback (hidden_1 -> ... ->
     output) with the current forward weights, its RDD estimators started from ``state``.
 
     Returns (Y_l for l = 1 .. L-1, the estimator state to carry on to the next epoch).
     """
-    out = simulate_feedback(weights=ws[1:], duration=feedback_time, seed=seed, device=device,
-                            rules_used=("rdd",), initial=state, snapshot_interval=None,
-                            progress=False, **spiking)
+    out = simulate_feedback(weights=ws[1:], duration=feedback_time, seed=seed,
+                            rules_used=("rdd",), initial=state, progress=False, **spiking)
     state = {k: v for k, v in out["final"].items() if not k.endswith("beta")}
     feedback = [rdd_feedback(out["final"][f"rdd{l - 1}_beta"], fa[l])
                 for l in range(1, len(ws))]
@@ -118,10 +118,11 @@ def sgd_epoch(ws, bs, velocity, feedback, data, rng, *, method, batch_size, lr, 
 
 
 def train(*, data, hidden, method, seed, epochs, batch_size, lr, momentum, feedback_time,
-          device, log=None, **spiking):
+          spiking, log=None):
     """Train one network; returns per-epoch test errors and feedback angles per layer.
 
-    ``spiking``: further keywords of the feedback phase (:func:`simulate_feedback`).
+    ``spiking``: the network, drive and rule keywords of the feedback phase
+    (:meth:`models.rdd.params.AlignmentParams.feedback_keywords`).
     """
     sizes = (data.n_features, *hidden, data.n_classes)
     rng = np.random.default_rng([seed, 2])
@@ -136,8 +137,8 @@ def train(*, data, hidden, method, seed, epochs, batch_size, lr, momentum, feedb
         elif method == "rdd":
             t0 = time.perf_counter()
             feedback[1:], state = feedback_phase(ws, fa, state, seed=seed * 1000 + epoch,
-                                                 feedback_time=feedback_time, device=device,
-                                                 **spiking)
+                                                 feedback_time=feedback_time,
+                                                 spiking=spiking)
             sim_s += time.perf_counter() - t0
         angles.append([angle_deg(feedback[l], ws[l]) for l in range(1, len(ws))])
         sgd_epoch(ws, bs, velocity, feedback, data, rng, method=method,
@@ -169,14 +170,20 @@ def summarise(p, runs, result):
             result.metrics["rdd_spiking_s"] = float(sum(r["spiking_s"] for r in rs))
 
 
+def spiking_keywords(p):
+    """The feedback phase's network: the RDD paper's (the defaults of rdd-alignment), on the
+    target (and with ``build_only``) of the training record ``p``."""
+    return AlignmentParams(device=p.device, build_only=p.build_only).feedback_keywords()
+
+
 def build_feedback_phase(p, data, result):
     """``build_only``: generate and compile the feedback phase's project (the one every
     epoch of rdd reruns) without running it."""
     sizes = (data.n_features, *p.hidden_sizes, data.n_classes)
     ws, _ = init_weights(np.random.default_rng([p.seed, 2]), sizes)
     out = simulate_feedback(weights=ws[1:], duration=p.feedback_time, seed=p.seed * 1000,
-                            device=p.device, rules_used=("rdd",), snapshot_interval=None,
-                            progress=False, build_only=True)
+                            rules_used=("rdd",), progress=False,
+                            **spiking_keywords(p))
     result.metrics.update(out["timings"])
     return result
 
@@ -198,6 +205,6 @@ def run(p):
             runs[m].append(train(data=data, hidden=p.hidden_sizes, method=m, seed=seed,
                                  epochs=p.epochs, batch_size=p.batch_size, lr=p.lr,
                                  momentum=p.momentum, feedback_time=p.feedback_time,
-                                 device=p.device, log=_log))
+                                 spiking=spiking_keywords(p), log=_log))
     summarise(p, runs, result)
     return result
