@@ -15,7 +15,8 @@ from models.common.device import Simulation
 from models.common.errors import ModelError
 from models.erbp import Params
 from models.erbp.experiment import classification_errors, draw_inputs, load_data, schedule
-from models.erbp.reference import forward, gradients, train
+from models.common.ratenet import forward, gradients
+from models.erbp.reference import train
 from rules.erbp import erbp_synapses, random_feedback
 
 ETA, W0, U = 0.01, 0.3, 0.2
@@ -150,9 +151,9 @@ def test_backprop_gradients_equal_finite_differences():
     b = [rng.standard_normal(4), rng.standard_normal(3)]
 
     def loss():
-        return -np.mean(np.log(forward(w, b, x)[1][np.arange(7), labels]))
+        return -np.mean(np.log(forward(w, b, x)[-1][np.arange(7), labels]))
 
-    grad_w, grad_b = gradients(w, w[1].T, x, *forward(w, b, x), labels)
+    grad_w, grad_b = gradients(w, [None, w[1].T], forward(w, b, x), labels)
     for params, grads in ((w, grad_w), (b, grad_b)):
         for layer in range(2):
             numeric = np.zeros_like(params[layer])
@@ -164,7 +165,7 @@ def test_backprop_gradients_equal_finite_differences():
                 numeric[k] = (up - loss()) / 2e-6
                 params[layer][k] = old
             np.testing.assert_allclose(grads[layer], numeric, rtol=1e-5, atol=1e-8)
-    fa_w, fa_b = gradients(w, rng.standard_normal((4, 3)), x, *forward(w, b, x), labels)
+    fa_w, fa_b = gradients(w, [None, rng.standard_normal((4, 3))], forward(w, b, x), labels)
     np.testing.assert_array_equal(fa_w[1], grad_w[1])
     np.testing.assert_array_equal(fa_b[1], grad_b[1])
     assert not np.allclose(fa_w[0], grad_w[0])

@@ -12,7 +12,8 @@ from analysis.io import RunResult
 from conftest import spikerules
 from models.common.errors import ModelError
 from models.rdd import TrainingParams
-from models.rdd.training import forward, gradients, init_weights, run
+from models.common.ratenet import forward, gradients, init_weights
+from models.rdd.training import run
 
 
 def _loss(ws, bs, x, y):

@@ -28,6 +28,7 @@ import numpy as np
 from analysis.alignment import angle_deg
 from analysis.datasets import load_dataset
 from analysis.io import RunResult
+from models.common.ratenet import init_weights, sgd_epoch, test_error
 from models.rdd.network import rdd_feedback, simulate_feedback
 from models.rdd.params import AlignmentParams
 
@@ -36,52 +37,6 @@ NAME = "rdd-training"
 #: metrics of the one-line summary
 SUMMARY = ("test_error_bp", "test_error_rdd", "test_error_fa", "rdd_angle_deg_final",
            "fa_angle_deg_final")
-
-
-# -- the rate network ----------------------------------------------------------------------
-
-def init_weights(rng, sizes):
-    """Uniform(-1/sqrt(n_in), 1/sqrt(n_in)) weights (PyTorch's default) and zero biases."""
-    ws = [rng.uniform(-1, 1, (n_out, n_in)) / np.sqrt(n_in)
-          for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    return ws, [np.zeros(n) for n in sizes[1:]]
-
-
-def forward(ws, bs, x):
-    """Activations of every layer (x: batch x features); the last one is the softmax."""
-    acts = [x]
-    for l, (w, b) in enumerate(zip(ws, bs)):
-        z = acts[-1] @ w.T + b
-        if l < len(ws) - 1:
-            acts.append(np.maximum(z, 0.0))
-        else:
-            z = z - z.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            acts.append(e / e.sum(axis=1, keepdims=True))
-    return acts
-
-
-def gradients(ws, feedback, acts, labels):
-    """Weight and bias gradients of the cross-entropy, errors sent back through ``feedback``.
-
-    ``feedback[l]`` (n_in x n_out of layer l) replaces W_l^T; feedback[0] is never used.
-    """
-    n = len(labels)
-    delta = acts[-1].copy()
-    delta[np.arange(n), labels] -= 1.0
-    delta /= n
-    grads_w, grads_b = [None] * len(ws), [None] * len(ws)
-    for l in range(len(ws) - 1, -1, -1):
-        grads_w[l] = delta.T @ acts[l]
-        grads_b[l] = delta.sum(axis=0)
-        if l > 0:
-            delta = (delta @ feedback[l].T) * (acts[l] > 0)
-    return grads_w, grads_b
-
-
-def test_error(ws, bs, x, y):
-    """Fraction of ``x`` misclassified (the largest output is the class)."""
-    return float(np.mean(forward(ws, bs, x)[-1].argmax(axis=1) != y))
 
 
 # -- phases ----------------------------------------------------------------------------------
@@ -98,23 +53,6 @@ def feedback_phase(ws, fa, state, *, seed, feedback_time, spiking):
     feedback = [rdd_feedback(out["final"][f"rdd{l - 1}_beta"], fa[l])
                 for l in range(1, len(ws))]
     return feedback, state
-
-
-def sgd_epoch(ws, bs, velocity, feedback, data, rng, *, method, batch_size, lr, momentum):
-    """One epoch of minibatch SGD with momentum on ``data``'s training set (in place)."""
-    vel_w, vel_b = velocity
-    order = rng.permutation(len(data.y_train))
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        acts = forward(ws, bs, data.x_train[idx])
-        if method == "bp":
-            feedback = [w.T for w in ws]
-        gw, gb = gradients(ws, feedback, acts, data.y_train[idx])
-        for l in range(len(ws)):
-            vel_w[l] = momentum * vel_w[l] - lr * gw[l]
-            vel_b[l] = momentum * vel_b[l] - lr * gb[l]
-            ws[l] += vel_w[l]
-            bs[l] += vel_b[l]
 
 
 def train(*, data, hidden, method, seed, epochs, batch_size, lr, momentum, feedback_time,
@@ -141,8 +79,8 @@ def train(*, data, hidden, method, seed, epochs, batch_size, lr, momentum, feedb
                                                  spiking=spiking)
             sim_s += time.perf_counter() - t0
         angles.append([angle_deg(feedback[l], ws[l]) for l in range(1, len(ws))])
-        sgd_epoch(ws, bs, velocity, feedback, data, rng, method=method,
-                  batch_size=batch_size, lr=lr, momentum=momentum)
+        sgd_epoch(ws, bs, velocity, feedback, data.x_train, data.y_train, rng,
+                  method=method, batch_size=batch_size, lr=lr, momentum=momentum)
         errors.append(test_error(ws, bs, data.x_test, data.y_test))
         if log:
             log(f"{method} seed {seed} epoch {epoch + 1}/{epochs}: test error "
