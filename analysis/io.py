@@ -187,16 +187,17 @@ def read_npz(path):
 
 
 def load_spikes(directory):
-    """{population: (indices, times)} from a run directory's spikes.npz (checked)."""
+    """{population: (indices, times)} from a run directory's spikes.npz (checked; a model
+    that records no spikes writes an empty one)."""
     path = Path(directory) / "spikes.npz"
     if not path.is_file():
         raise DataError(f"{directory} is not a run directory (no spikes.npz)")
     data = read_npz(path)
     pops = sorted({k[:-2] for k in data if k.endswith(("_i", "_t"))})
     stray = sorted(set(data) - {f"{p}_{s}" for p in pops for s in "it"})
-    if stray or not data:
-        raise DataError(f"{path} is not a spikes file (expected POP_i and POP_t arrays"
-                        + (f", found '{stray[0]}')" if stray else ", found none)"))
+    if stray:
+        raise DataError(f"{path} is not a spikes file (expected POP_i and POP_t arrays, "
+                        f"found '{stray[0]}')")
     spikes = {}
     for p in pops:
         i, t = data.get(f"{p}_i"), data.get(f"{p}_t")

@@ -154,6 +154,8 @@ def cmd_raster(args):
 
     rundir = Path(args.rundir)
     pops = load_spikes(rundir)
+    if not pops:
+        raise UsageError(f"{rundir} holds no spikes")
     population = args.population or next(iter(pops))
     if population not in pops:
         raise UsageError(f"unknown population '{population}'; accepted: {', '.join(pops)}")
