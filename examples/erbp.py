@@ -12,7 +12,8 @@ target's synaptic current lies between b_min and b_max (``rules/erbp.py``).
 One epoch: the training images, each shown for 250 ms (learning off in its first 50 ms), then
 the test images with labels and learning off; the class is the output neuron with most spikes.
 To try another rule, write a builder with the signature of ``rules.erbp.erbp_synapses`` and
-pass it as ``learning_synapses=`` below. ``--quick`` trains on 300 images instead of 1,348.
+pass it as ``learning_synapses=`` below. ``--quick`` shows 6 training and 4 test images
+(too few to learn: it checks that everything runs).
 """
 import sys
 
@@ -28,7 +29,8 @@ from models.erbp.network import brian_objects, build_network, forward_init
 from rules.erbp import erbp_synapses, random_feedback
 
 # Parameters (the paper's, on digits)
-n_train, n_test, n_hidden = (300 if "--quick" in sys.argv else 1348), 200, 100
+n_train, n_test = (6, 4) if "--quick" in sys.argv else (1348, 449)
+n_hidden = 100
 sample, dt = 250 * ms, 0.1 * ms
 neurons = dict(tau_m=1 * ms, tau_syn=4 * ms, tau_u=5 * ms, theta=0.1, refractory=3.9 * ms,
                input_rate=200 * Hz, label_rate=200 * Hz, w_err=0.09, theta_err=0.1, g_out=1.0)

@@ -19,6 +19,7 @@ import numpy as np
 from brian2 import second
 
 from analysis.datasets import load_dataset
+from models.rdd import AlignmentParams
 from models.rdd.training import train
 
 # Parameters
@@ -27,13 +28,14 @@ epochs = 3 if quick else 10
 feedback_time = (4 if quick else 10) * second  # spiking RDD phase before each epoch
 hidden = (64, 32)
 sgd = dict(batch_size=32, lr=0.01, momentum=0.9)
+spiking = AlignmentParams(device="cpp").feedback_keywords()  # the RDD paper's network
 seed = 1
 
 # Train the same initial network three ways; rdd runs the spiking network (C++ standalone,
 # compiled once, then cached) before every epoch
 data = load_dataset("digits")
 runs = {method: train(data=data, hidden=hidden, method=method, seed=seed, epochs=epochs,
-                      feedback_time=feedback_time, device="cpp", log=print, **sgd)
+                      feedback_time=feedback_time, spiking=spiking, log=print, **sgd)
         for method in ("bp", "fa", "rdd")}
 
 # Test error over epochs, and the angle of each hidden layer's feedback to W^T

@@ -29,3 +29,13 @@ def spikerules(*args, cache=None, check=True, timeout=1800, cwd=None):
         raise AssertionError(f"spikerules {' '.join(map(str, args))} failed "
                              f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def cli(capsys, *args):
+    """Run the command line in this process: (exit status, stdout, stderr). For commands that
+    stop before building anything (bad input): no Brian2 import or process start to wait for."""
+    from spikerules.cli import main
+
+    status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return status, out.out, out.err

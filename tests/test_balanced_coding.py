@@ -32,7 +32,7 @@ def _setup(seed, n_steps, n_neurons=20):
 
 def _brian(f0, omega0, inputs, duration, *, sigma_v, sigma_t, eps_scale=1.0, seed=3):
     p = RULES
-    with Simulation("reference-test", target="runtime", seed=seed) as sim:
+    with Simulation("reference-test", target="numpy", seed=seed) as sim:
         out = learn_weights(
             sim=sim, f0=f0, omega0=omega0, learn_input=inputs, duration=duration, dt=1 * ms,
             first_checkpoint=128 * ms, raster_window=duration, progress=False,
@@ -68,7 +68,7 @@ def test_zero_learning_rate_keeps_weights():
     np.testing.assert_array_equal(omega_b, omega0)
 
 
-@pytest.mark.slow  # 30 s of learning on the runtime target
+@pytest.mark.slow  # 30 s of learning on Brian2's runtime
 def test_learned_weights_match_algorithm1_with_noise():
     """Noise on: different random streams, so compare what is learned after 30 s.
 
@@ -99,7 +99,7 @@ SHORT_EVAL = dict(decoder_duration=5 * second, test_duration=2 * second, test_tr
 def test_non_learning_base_network_with_optimal_weights_codes_well():
     """learn=0: Omega = -F^T F - mu I from the start; nothing changes, the code is good."""
     mu = 0.02 / 0.9
-    result = run(Params(device="runtime", learn=False, seed=3, mu=mu, **SHORT_EVAL))
+    result = run(Params(device="numpy", learn=False, seed=3, mu=mu, **SHORT_EVAL))
     f0, _ = initial_weights(np.random.default_rng(3), 2, 20)
     np.testing.assert_array_equal(result.weights["F_final"], f0)
     np.testing.assert_allclose(result.weights["Omega_final"], optimal_recurrent(f0, mu))
@@ -113,7 +113,7 @@ def test_non_learning_base_network_with_optimal_weights_codes_well():
 
 def test_checkpoints_are_powers_of_two_and_the_end():
     assert Params(learn=False).checkpoint_steps() == [0]
-    result = run(Params(device="runtime", duration=1.5 * second, seed=2, **SHORT_EVAL))
+    result = run(Params(device="numpy", duration=1.5 * second, seed=2, **SHORT_EVAL))
     np.testing.assert_allclose(result.traces["checkpoint_time"],
                                [0, 0.128, 0.256, 0.512, 1.024, 1.5])
     # learning moved the weights towards the optimum at every checkpoint after the first

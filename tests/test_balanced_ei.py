@@ -77,7 +77,7 @@ def _follows_algorithm2(device, tournament, setup):
     np.testing.assert_array_equal(np.diag(w["w_ee"]), PARAMS.w_autapse)
 
 
-@pytest.mark.parametrize("device", ["runtime", "cpp"])
+@pytest.mark.parametrize("device", ["numpy", "cpp"])
 def test_brian2_follows_algorithm2_with_the_judge(device, setup, cache_dir):
     """Noise off: the same spikes, step for step, and the same learned weights, which keep
     Dale's law."""
@@ -108,7 +108,7 @@ def test_the_numpy_loop_continues_across_calls(setup):
 
 SMALL = Params(n_e=12, n_i=4, duration=0.6 * second, segment=0.2 * second,
                decoder_duration=0.5 * second, error_trials=1, test_directions=2, test_trials=2,
-               test_trial_duration=0.2 * second, eps_f=1e-3, eps_o=1e-2, device="runtime")
+               test_trial_duration=0.2 * second, eps_f=1e-3, eps_o=1e-2, device="numpy")
 
 
 def test_resuming_learning_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path):
@@ -228,7 +228,7 @@ def test_e_input_currents_by_hand():
 
 
 def test_evaluation_noise_reaches_only_the_e_population():
-    with Simulation("balanced-ei-noise", target="runtime", seed=1) as sim:
+    with Simulation("balanced-ei-noise", target="numpy", seed=1) as sim:
         objs = build_network(sim, n_inputs=N_INPUTS, n_e=N_E, n_i=N_I,
                              stimulus_values=np.zeros((2, N_INPUTS)), stimulus_dt=1 * ms,
                              sigma_v_exc=0.001,

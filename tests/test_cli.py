@@ -9,15 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.io import RunResult, write_run
-from conftest import spikerules
-from spikerules.cli import main
-
-
-def cli(capsys, *args):
-    """Run the command line in this process: (exit status, stdout, stderr)."""
-    status = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return status, out.out, out.err
+from conftest import cli, spikerules
 
 
 def assert_one_line_error(status, err, message):

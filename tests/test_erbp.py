@@ -25,7 +25,7 @@ ETA, W0, U = 0.01, 0.3, 0.2
 def _one_synapse(is_value, gate, p_syn=1.0, spikes=(1, 3)):
     """One presynaptic neuron spiking at ``spikes`` (ms) onto one neuron whose Is and U hold
     still (no dynamics), so every change comes from the rule."""
-    with Simulation("erbp-rule-test", target="runtime") as sim:
+    with Simulation("erbp-rule-test", target="numpy") as sim:
         pre = SpikeGeneratorGroup(1, np.zeros(len(spikes), int), np.array(spikes) * ms)
         post = NeuronGroup(1, "Is : 1\nU : 1")
         post.Is, post.U = is_value, U

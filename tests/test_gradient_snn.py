@@ -130,7 +130,7 @@ def test_xor_trials_follow_the_timeline_and_decisions_read_the_response_window()
     assert decisions(o, tl).tolist() == [1, -1, 1, -1]
 
 
-@pytest.mark.parametrize("device", ["runtime", "cpp"])
+@pytest.mark.parametrize("device", ["numpy", "cpp"])
 def test_brian2_follows_the_numpy_network(device, cache_dir, monkeypatch):
     """The trained weights re-simulated in Brian2 (same equations, forward Euler) give the
     NumPy spikes exactly and the readout to 1e-9."""
@@ -144,7 +144,7 @@ def test_brian2_follows_the_numpy_network(device, cache_dir, monkeypatch):
     assert np.max(np.abs(b2["o"] - traj.o)) < 1e-9
 
 
-TINY = dict(device="runtime", n_neurons=6, test_per_condition=2, brian2_per_condition=1)
+TINY = dict(device="numpy", n_neurons=6, test_per_condition=2, brian2_per_condition=1)
 #: with O = 0 (no step kept) the readout is 0, and its relative Brian2 difference 0 / 0
 ZERO_READOUT = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 
@@ -153,7 +153,7 @@ ZERO_READOUT = pytest.mark.filterwarnings("ignore:invalid value encountered:Runt
 def test_without_adam_steps_the_trained_network_is_the_initial_one():
     """iterations=0: the kept parameters are the initial ones (O = 0: NMSE exactly 1), and
     the Brian2 re-simulation of the whole task gives the NumPy spikes."""
-    p = AutoencodeParams(device="runtime", iterations=0, n_neurons=8, trial=200 * ms,
+    p = AutoencodeParams(device="numpy", iterations=0, n_neurons=8, trial=200 * ms,
                          warmup=50 * ms, test_trials=2, brian2_trials=1)
     result = autoencode.run(p)
     m, w = result.metrics, result.weights

@@ -5,7 +5,7 @@ import json
 import pytest
 from brian2 import Hz, Quantity, metre, mV, ms, second, usecond
 
-from conftest import spikerules
+from conftest import cli
 from models.common.errors import ModelError
 from models.common.params import ModelParams, param, parameters
 from models.common.units import UnitSyntaxError, parse_quantity
@@ -61,28 +61,28 @@ def test_the_grammar_refuses_anything_but_numbers_and_units(template, tmp_path):
 
 
 @pytest.mark.parametrize("template", INJECTIONS[:5])
-def test_injected_settings_exit_2_with_one_line_and_run_nothing(template, tmp_path):
+def test_injected_settings_exit_2_with_one_line_and_run_nothing(template, tmp_path, capsys):
     text = template.format(file=tmp_path / "ran")
-    proc = spikerules("run", "balanced-coding", "--set", f"dt={text}", "--out",
-                      tmp_path / "run", check=False, cache=tmp_path / "cache")
-    assert proc.returncode == 2
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
+    status, _, err = cli(capsys, "run", "balanced-coding", "--set", f"dt={text}", "--out",
+                         tmp_path / "run")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "ran").exists() and not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("template", INJECTIONS[:5])
-def test_an_injected_params_json_read_back_exits_2_and_runs_nothing(template, tmp_path):
+def test_an_injected_params_json_read_back_exits_2_and_runs_nothing(template, tmp_path,
+                                                                    capsys):
     from analysis.io import RunResult
 
     run = RunResult("balanced-coding", {"dt": template.format(file=tmp_path / "ran")},
                     metrics={"x": 1.0}, spikes={"neurons": ([0], [0.1])}).write(tmp_path / "r")
-    proc = spikerules("figures", "balanced-coding", "--from", run, "--out", tmp_path / "out",
-                      check=False)
-    assert proc.returncode == 2
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert "dt" in proc.stderr and "Traceback" not in proc.stderr
-    assert not (tmp_path / "ran").exists()
+    status, _, err = cli(capsys, "figures", "balanced-coding", "--from", run, "--out",
+                         tmp_path / "out")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "dt" in err
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("settings, message", [

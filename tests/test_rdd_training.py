@@ -9,7 +9,7 @@ from brian2 import second
 
 from analysis.datasets import load_dataset
 from analysis.io import RunResult
-from conftest import spikerules
+from conftest import cli, spikerules
 from models.common.errors import ModelError
 from models.rdd import TrainingParams
 from models.common.ratenet import forward, gradients, init_weights
@@ -55,8 +55,8 @@ def test_feedback_replaces_the_transpose_only_below_the_output():
     np.testing.assert_array_equal(zero[0][0], 0.0)          # nothing reaches the hidden layer
 
 
-def test_short_training_runs_every_method_on_the_runtime():
-    result = run(TrainingParams(device="runtime", epochs=2, feedback_time=1 * second,
+def test_short_training_runs_every_method():
+    result = run(TrainingParams(device="numpy", epochs=2, feedback_time=1 * second,
                                 n_seeds=1))
     m = result.metrics
     assert m["bp_angle_deg_final"] < 1e-5  # arccos near 1 loses digits
@@ -93,19 +93,19 @@ def test_bad_values_are_refused_with_one_line(values, message):
     (lambda p: p / "missing", "does not exist"),
     (lambda p: (p / "train-images-idx3-ubyte").write_bytes(b"junk") and p, "not an IDX file"),
 ])
-def test_missing_or_malformed_data_exit_2_with_one_line(make_dir, message, tmp_path):
+def test_missing_or_malformed_data_exit_2_with_one_line(make_dir, message, tmp_path, capsys):
     data_dir = make_dir(tmp_path)
-    proc = spikerules("run", "rdd-training", "--set", "dataset=mnist", "--data-dir", data_dir,
-                      "--out", tmp_path / "run", check=False)
-    assert proc.returncode == 2
-    assert message in proc.stderr and proc.stderr.count("\n") == 1
+    status, _, err = cli(capsys, "run", "rdd-training", "--set", "dataset=mnist", "--data-dir",
+                         data_dir, "--out", tmp_path / "run")
+    assert status == 2
+    assert message in err and err.count("\n") == 1
     assert not (tmp_path / "run").exists()
 
 
-def test_duration_points_to_epochs_and_the_feedback_time(tmp_path):
-    proc = spikerules("run", "rdd-training", "--duration", "10s", "--out", tmp_path / "run",
-                      check=False)
-    assert proc.returncode == 2 and "feedback_time" in proc.stderr and "epochs" in proc.stderr
+def test_duration_points_to_epochs_and_the_feedback_time(tmp_path, capsys):
+    status, _, err = cli(capsys, "run", "rdd-training", "--duration", "10s", "--out",
+                         tmp_path / "run")
+    assert status == 2 and "feedback_time" in err and "epochs" in err
 
 
 def test_the_figure_draws_from_a_synthetic_result():

@@ -21,7 +21,7 @@ from spikerules.sweep import parse_seeds, point_name, split_values
     ([-0.1, -0.2, -0.3, -0.4], None),  # nobody above threshold: nobody fires
 ])
 def test_the_judge_fires_argmax_once(scores, winner):
-    with Simulation("judge-test", target="runtime") as sim:
+    with Simulation("judge-test", target="numpy") as sim:
         g = NeuronGroup(8, "s : 1 (constant)\n" + JUDGE_VARIABLES, threshold=JUDGE_THRESHOLD,
                         events=dict(JUDGE_EVENTS), name="g")
         g.s = np.concatenate([scores, np.array(scores)[::-1]])  # two copies of 4 neurons
@@ -42,7 +42,7 @@ def test_the_judge_fires_argmax_once(scores, winner):
 def test_bench_runs_the_same_network_as_its_numpy_loop():
     """With the noise off, Brian2's frozen balanced network and the NumPy loop of the benchmark
     give the same spikes: the timing compares like with like."""
-    brian = brian_balanced_coding(40, 1.0, "runtime", seed=2, noise=False)
+    brian = brian_balanced_coding(40, 1.0, "numpy", seed=2, noise=False)
     numpy = numpy_balanced_coding(40, 1.0, seed=2, noise=False)
     assert numpy["spikes"] > 50
     np.testing.assert_array_equal(brian["spike_steps"], numpy["spike_steps"])
@@ -72,9 +72,8 @@ def test_a_sweep_compiles_once_and_reuses_the_project(tmp_path, cache_dir):
     """Seeds and a swept learning rate are run arguments: one compilation for all points
     (none if an earlier test of the session compiled the same projects)."""
     out = tmp_path / "sweep"
-    proc = spikerules("sweep", "balanced-coding", "--quick", "--duration", "1s", "--seeds",
-                      "1-2", "--set", "eps_f=1e-4,1e-2", "--jobs", "2", "--out", out,
-                      cache=cache_dir)
+    proc = spikerules("sweep", "balanced-coding", "--quick", "--seeds", "1-2", "--set",
+                      "eps_f=1e-4,1e-2", "--jobs", "2", "--out", out, cache=cache_dir)
     rows = json.loads((out / "summary.json").read_text())
     assert [r["compiled"] for r in rows][1:] == [0, 0, 0], proc.stdout
     assert rows[0]["compiled"] in (0, 2)

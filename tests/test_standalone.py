@@ -9,8 +9,8 @@ import pytest
 from conftest import spikerules
 from models.common.device import Simulation, cache_root
 
-BALANCED_SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
-                  "--set", "test_trials=2"]
+#: balanced-coding's quick run: the project other tests of the session compile too
+BALANCED_QUICK = ["--quick"]
 PREDICTIVE_SHORT = ["--duration", "0.3s", "--set", "n_neurons=40"]
 RDD_SHORT = ["--duration", "1s", "--set", "sizes=30,12,5"]
 
@@ -21,9 +21,15 @@ def _load(run):
     return spikes, json.loads((run / "metrics.json").read_text())
 
 
-@pytest.mark.parametrize("model, args", [("balanced-coding", BALANCED_SHORT),
-                                         ("predictive-dynamics", PREDICTIVE_SHORT),
-                                         ("rdd-alignment", RDD_SHORT)])
+#: one Cython build in the default run; each further model is a build of minutes (slow)
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("model, args", [
+    ("balanced-coding", BALANCED_QUICK),
+    pytest.param("predictive-dynamics", PREDICTIVE_SHORT, marks=SLOW),
+    pytest.param("rdd-alignment", RDD_SHORT, marks=SLOW),
+])
 def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir):
     runs = {}
     for device in ("runtime", "cpp"):
@@ -51,9 +57,9 @@ def test_erbp_runtime_and_cpp_give_identical_spikes(tmp_path, cache_dir):
 
 
 @pytest.mark.parametrize("model, args, project", [
-    ("balanced-coding", BALANCED_SHORT, "balanced-coding"),
-    ("predictive-dynamics", PREDICTIVE_SHORT, "predictive-dynamics"),
-    ("rdd-alignment", RDD_SHORT, "rdd-network"),
+    ("balanced-coding", BALANCED_QUICK, "balanced-coding"),
+    pytest.param("predictive-dynamics", PREDICTIVE_SHORT, "predictive-dynamics", marks=SLOW),
+    pytest.param("rdd-alignment", RDD_SHORT, "rdd-network", marks=SLOW),
 ])
 def test_new_seed_reuses_the_compiled_project(model, args, project, tmp_path, cache_dir):
     """Other seeds pass everything through run_args: no object file is recompiled.
@@ -88,6 +94,7 @@ def test_parallel_runs_never_share_a_directory(tmp_path, monkeypatch):
     assert str(cache_root()) == str(tmp_path)
 
 
+@pytest.mark.slow  # a project of its own; tests/test_predictive_dynamics.py tracks at --quick
 def test_predictive_dynamics_tracks_the_oscillator(tmp_path, cache_dir):
     """Acceptance: the default run tracks the damped oscillator with error <= 0.05."""
     spikerules("run", "predictive-dynamics", "--out", tmp_path / "pd", cache=cache_dir)

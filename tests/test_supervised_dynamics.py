@@ -62,8 +62,8 @@ def all_spikes(result, p):
 
 
 @pytest.fixture(scope="module")
-def small_runtime():
-    p = Params(device="runtime", **SMALL)
+def small_numpy():
+    p = Params(device="numpy", **SMALL)
     return p, run(p)
 
 
@@ -73,7 +73,7 @@ def small_cpp(cache_dir):
     return p, run(p)
 
 
-@pytest.mark.parametrize("which", ["small_runtime", "small_cpp"])
+@pytest.mark.parametrize("which", ["small_numpy", "small_cpp"])
 def test_brian2_follows_the_numpy_reference(which, request):
     p, result = request.getfixturevalue(which)
     ref_steps, ref_neurons, ref_fast, ref_slow = reference(p)
@@ -99,10 +99,10 @@ def test_zero_learning_rates_keep_the_weights(cache_dir):
     assert m["fast_weight_distance"] == m["fast_weight_distance_initial"]
 
 
-#: the limit cases below: the default network (80 neurons) with frozen weights, on the
-#: runtime target (it reuses the Cython code of the runtime test above; a C++ project of this
-#: size would be a second compilation), short: 0.1 s with K on, then 1-s autonomous tests
-FROZEN = dict(device="runtime", learn=False, duration=0.1 * second, test_duration=1 * second)
+#: the limit cases below: the default network (80 neurons) with frozen weights, on Brian2's
+#: runtime with NumPy code (a C++ project of this size would be a second compilation), short:
+#: 0.1 s with K on, then 1-s autonomous tests
+FROZEN = dict(device="numpy", learn=False, duration=0.1 * second, test_duration=1 * second)
 
 
 def test_optimal_weights_track_the_system_without_learning():

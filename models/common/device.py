@@ -8,6 +8,11 @@ Targets
     ``cpp_standalone``: the model is generated as a C++ project, compiled once and run.
 ``cuda``
     ``cuda_standalone`` from brian2cuda (installed separately, see README).
+``numpy``
+    Brian2's runtime device with NumPy code generation: nothing is compiled, so it starts at
+    once and runs slower per step. Not a target of the command line; the tests use it for
+    small networks, and ``SPIKERULES_TARGET=numpy`` sends every :class:`Simulation` there
+    (how the tests run the model scripts without a compiler's minutes).
 
 A model drives a run through one :class:`Simulation`::
 
@@ -48,6 +53,8 @@ from models.common.errors import DeviceError
 
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
+#: targets on Brian2's runtime device (code generated for Cython, or for NumPy)
+RUNTIME_TARGETS = ("runtime", "numpy")
 
 
 def cache_root() -> Path:
@@ -160,7 +167,8 @@ class Simulation:
     ----------
     model : str
         Model name (part of the cache key).
-    target : {"runtime", "cpp", "cuda"}
+    target : {"runtime", "cpp", "cuda", "numpy"}
+        Where Brian2 runs; the environment variable ``SPIKERULES_TARGET`` overrides it.
     seed : int
         Seed of Brian2's random number generator (noise in the equations).
     code_params : dict
@@ -180,7 +188,12 @@ class Simulation:
     timings: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.target not in TARGETS:
+        override = os.environ.get("SPIKERULES_TARGET")
+        if override and override != self.target:
+            print(f"spikerules: {self.model}: SPIKERULES_TARGET={override} replaces the target "
+                  f"{self.target}", flush=True)
+            self.target = override
+        if self.target not in TARGETS + RUNTIME_TARGETS:
             raise DeviceError(f"unknown device '{self.target}'; accepted: {TARGET_HELP}")
         self._run_args = {}
         self._seed_group = None
@@ -191,7 +204,7 @@ class Simulation:
 
     @property
     def standalone(self) -> bool:
-        return self.target != "runtime"
+        return self.target not in RUNTIME_TARGETS
 
     # -- set-up ---------------------------------------------------------------------------
     def activate(self) -> None:
@@ -201,9 +214,9 @@ class Simulation:
         from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
-        if self.target == "runtime":
+        if self.target in RUNTIME_TARGETS:
             set_device("runtime")
-            prefs.codegen.target = "cython"
+            prefs.codegen.target = "cython" if self.target == "runtime" else "numpy"
             brian2.seed(self.seed)
         elif self.target == "cpp":
             set_device("cpp_standalone", build_on_run=False)
@@ -295,10 +308,10 @@ class Simulation:
             self._run_with_progress(net, duration, kwargs)
             return
         # on cuda no report at all (see _run_with_progress; progress lines untested there)
-        if report is not None and self.target == "runtime":
+        if report is not None and not self.standalone:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
-        if self.target == "runtime":  # the loop after code generation, as Brian2 timed it
+        if not self.standalone:  # the loop after code generation, as Brian2 timed it
             self.timings["loop_s"] = float(device._last_run_time)
 
     def _run_with_progress(self, net, duration, kwargs, chunks=10) -> None:

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from models.common.device import TARGETS
+from models.common.device import RUNTIME_TARGETS, TARGETS
 from models.common.errors import ModelError
 from models.common.units import UnitSyntaxError, format_number, parse_quantity
 
@@ -226,8 +226,9 @@ class ModelParams:
 
     seed: int = param(1, "seed of the initial weights, the inputs and Brian2's noise",
                       minimum=0)
-    device: str = param("cpp", "runtime (Brian2's Cython runtime), cpp (C++ standalone) or "
-                        "cuda (brian2cuda)", choices=TARGETS)
+    device: str = param("cpp", "runtime (Brian2's Cython runtime), cpp (C++ standalone), cuda "
+                        "(brian2cuda), or numpy (Brian2's runtime without compiling: small "
+                        "checks)", choices=tuple(dict.fromkeys(TARGETS + RUNTIME_TARGETS)))
     build_only: bool = param(False, "standalone targets: generate and compile the project, do "
                              "not run it")
 
