@@ -187,6 +187,7 @@ def test_fa_and_bp_rate_networks_learn_digits():
     assert not np.array_equal(curves["fa"], curves["bp"])
 
 
+@pytest.mark.slow  # compiling the C++ project takes over 2 minutes on 2 cores
 def test_quick_run_learns_and_writes_what_the_figure_reads(tmp_path, cache_dir):
     """One C++ run of the quick settings (the project that `spikerules figures erbp --quick`
     also builds): one epoch of 300 images lowers the test error from chance."""

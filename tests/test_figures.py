@@ -41,3 +41,18 @@ def test_a_quick_figure_runs_its_model_and_keeps_the_run(tmp_path, cache_dir):
     assert metrics["tracking_error"] < 0.1
     params = json.loads((png.parent / "run" / "params.json").read_text())
     assert params["model"] == "predictive-dynamics" and params["duration"] == "2 second"
+
+
+@pytest.mark.slow  # every model's quick runs
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_every_figure_is_redrawn_from_its_run_directories(name, tmp_path, cache_dir):
+    """`figures NAME --quick` makes the runs; `figures NAME --from` draws the same figure and
+    the same metrics from them without simulating."""
+    spikerules("figures", name, "--quick", "--out", tmp_path / "made", cache=cache_dir)
+    made = tmp_path / "made" / name
+    proc = spikerules("figures", name, "--from", made, "--out", tmp_path / "redrawn")
+    assert "compiled" not in proc.stdout and "reused" not in proc.stdout
+    redrawn = tmp_path / "redrawn" / name
+    assert (redrawn / f"{name}.png").stat().st_size > 30_000
+    assert (json.loads((redrawn / "metrics.json").read_text())
+            == json.loads((made / "metrics.json").read_text()))

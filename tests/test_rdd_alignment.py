@@ -185,6 +185,7 @@ def test_bad_settings_exit_2_with_one_line(setting, message, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # compiling the C++ project takes over 2 minutes on 2 cores
 def test_weights_are_inferred_on_cpp(tmp_path, cache_dir):
     """Seeded: 20 s on the 64 -> 32 network. All three rules align, FA does not."""
     spikerules("run", "rdd-alignment", "--duration", "20s", "--seed", "1",

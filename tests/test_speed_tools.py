@@ -49,6 +49,7 @@ def test_bench_runs_the_same_network_as_its_numpy_loop():
     np.testing.assert_array_equal(brian["spike_neurons"], numpy["spike_neurons"])
 
 
+@pytest.mark.slow  # a Cython build of its own (over a minute from an empty cache)
 def test_bench_point_reports_every_target_against_numpy():
     rows = bench_point("balanced-coding", 30, 0.5, ["runtime"], log=lambda *_: None)
     assert [r["target"] for r in rows] == ["numpy", "runtime"]
