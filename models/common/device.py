@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from models.common.errors import DeviceError
+from models.common import network_loop
 
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
@@ -221,6 +222,7 @@ class Simulation:
         elif self.target == "cpp":
             set_device("cpp_standalone", build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0
+            network_loop.install(get_device())  # no clock read per step; wall-time loops
         else:
             try:
                 import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
@@ -320,16 +322,16 @@ class Simulation:
         Brian2's own ``report`` makes the generated loop read the process CPU clock before
         every code object of every step; on virtual machines that is a system call
         (``clock_gettime``) each time, and it made long runs several times slower. Pieces
-        ending on whole time steps give the same simulation as one run. Brian2 reports the
-        loop time of the last run only, so the pieces' times are summed into it (``loop_s``).
+        ending on whole time steps give the same simulation as one run. The loop time
+        (``loop_s``) covers all pieces: our ``network.cpp`` adds up the runs' wall times
+        (``models.common.network_loop``).
         """
         from brian2 import defaultclock, device, second
 
         dt = float(defaultclock.dt_)
         total = int(round(float(duration / second) / dt))
         if not self._progress_started:
-            device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);\n"
-                                       "double _spikerules_loop_s = 0.0;")
+            device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
             self._progress_started = True
         done = 0
         for k in range(1, chunks + 1):
@@ -338,8 +340,6 @@ class Simulation:
                 continue
             net.run((end - done) * dt * second, **kwargs)
             done = end
-            device.insert_code("main", "_spikerules_loop_s += Network::_last_run_time;\n"
-                                       "Network::_last_run_time = _spikerules_loop_s;")
             device.insert_code(
                 "main",
                 f'std::cout << "spikerules: {self.model}: {100 * done // total}% of '

@@ -1,0 +1,64 @@
+"""The main loop of Brian2's generated C++ (``network.cpp``), without a clock read per step.
+
+Brian2 2.9's ``Network::run`` reads the process CPU clock (``std::clock``) after every time
+step, only to compare it with ``maximum_run_time``, which this suite never sets. On the
+virtual machines we run on that read is a system call (about 0.8 us, a twentieth of a step of
+the E/I network). It also makes ``Network::_last_run_time`` CPU time of the last ``run()``
+only, where users want the wall time of the loop.
+
+:func:`install` makes the C++ device write a ``network.cpp`` that reads a monotonic wall
+clock once before and once after each ``run()``, and adds the result to
+``Network::_last_run_time``: after the binary ends, Brian2's ``device._last_run_time`` is the
+wall time of all the loops of the process, whatever the number of ``run()`` calls (progress
+pieces, phases). Everything else in the loop is Brian2's. The change is a text edit of the
+rendered template: if a Brian2 version renders it differently, the edit is skipped with one
+warning line and Brian2's own loop runs (``tests/test_standalone.py`` notices).
+"""
+
+from __future__ import annotations
+
+import types
+
+#: (Brian2's text, ours); each must occur exactly once in the rendered network.cpp
+EDITS = (
+    ("#include <ctime>", "#include <ctime>\n#include <chrono>"),
+    ("    start = std::clock();\n",
+     "    start = std::clock();\n"
+     "    const auto _wall_start = std::chrono::steady_clock::now();\n"),
+    ("        current = std::clock();\n"
+     "        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);\n",
+     ""),
+    ("    _last_run_time = elapsed_realtime;\n",
+     "    elapsed_realtime = std::chrono::duration<double>(\n"
+     "        std::chrono::steady_clock::now() - _wall_start).count();\n"
+     "    _last_run_time += elapsed_realtime;  // wall time of all run() calls\n"),
+)
+
+
+def edit(source: str) -> str | None:
+    """``network.cpp`` as Brian2 rendered it -> ours, or None if it is not the expected text."""
+    for old, new in EDITS:
+        if source.count(old) != 1:
+            return None
+        source = source.replace(old, new)
+    return source
+
+
+def install(device) -> None:
+    """Make ``device`` (Brian2's C++ standalone device) write our ``network.cpp``."""
+    original = type(device).generate_network_source
+
+    def generate_network_source(self, writer, compiler):
+        if self._maximum_run_time is not None:  # the clock read is needed then
+            return original(self, writer, compiler)
+        rendered = self.code_object_class().templater.network(None, None,
+                                                              maximum_run_time=None)
+        ours = edit(rendered.cpp_file)
+        if ours is None:
+            print("spikerules: this Brian2 renders network.cpp differently; its own loop "
+                  "runs (a CPU-clock read per step; loop times are CPU times)", flush=True)
+            ours = rendered.cpp_file
+        writer.write("network.cpp", ours)
+        writer.write("network.h", rendered.h_file)
+
+    device.generate_network_source = types.MethodType(generate_network_source, device)
