@@ -5,6 +5,8 @@ For each benchmark the same network (size, simulated time, seed) runs on Brian2'
 NumPy loop, all in one process. Brian2's loop is timed as Brian2 times it (code generation and
 compilation excluded; the C++ build time is reported apart). ``--scaling`` repeats this over
 two orders of magnitude of network size and draws wall time against size on log-log axes.
+First, :func:`draw_costs` times one Gaussian draw of each generator (Brian2's ``randn`` and
+``models.common.noise``'s ``gauss``) on each target, and NumPy's.
 
 Benchmarks
 ----------
@@ -28,6 +30,52 @@ import numpy as np
 from brian2 import second
 
 from models.common.device import Simulation, gpu_available
+
+
+# -- random draws ---------------------------------------------------------------------------
+
+#: the Gaussian generators timed by :func:`draw_costs`: name -> Brian2 code of one draw
+GENERATORS = {"brian2 randn": "randn()", "gauss (fast)": "gauss(noise_key, 0, i, t_in_timesteps)"}
+
+
+def _brian_draw_loop(code, target, n, steps):
+    """Loop time of ``x = code`` for ``n`` neurons over ``steps`` steps."""
+    from brian2 import NeuronGroup, ms
+
+    from models.common.noise import KEY_VARIABLE
+
+    with Simulation("bench-draws", target=target, seed=1,
+                    code_params=dict(code=code, n=n, steps=steps)) as sim:
+        g = NeuronGroup(n, "x : 1\n" + KEY_VARIABLE, name="g")
+        g.run_regularly(f"x = {code}", name="g_draw")
+        g.noise_key = 1.0
+        sim.run(sim.network(g), steps * 0.1 * ms)
+        sim.finish()
+        return sim.timings["loop_s"]
+
+
+def draw_costs(targets, *, n=10_000, steps=2_000, log=print):
+    """ns per standard normal draw of each generator on each target and of NumPy: the loop
+    time of ``x = draw`` minus that of ``x = 0.5`` (the loop and the store), per draw."""
+    from models.common.noise import gauss_numpy
+
+    rows, draws = [], n * steps
+    for target in [t for t in targets if t in ("runtime", "cpp")]:
+        base = _brian_draw_loop("0.5", target, n, steps)
+        for name, code in GENERATORS.items():
+            loop = _brian_draw_loop(code, target, n, steps)
+            rows.append(dict(generator=name, target=target, ns_per_draw=(loop - base) / draws * 1e9))
+    rng, index = np.random.default_rng(1), np.arange(n)
+    for name, draw in (("numpy standard_normal", lambda s: rng.standard_normal(n)),
+                       ("gauss (fast)", lambda s: gauss_numpy(1, 0, index, s))):
+        t0 = time.perf_counter()
+        for s in range(steps // 10):
+            draw(s)
+        rows.append(dict(generator=name, target="numpy",
+                         ns_per_draw=(time.perf_counter() - t0) / (draws // 10) * 1e9))
+    for r in rows:
+        log(f"draw: {r['generator']:22s} {r['target']:8s} {r['ns_per_draw']:7.2f} ns")
+    return rows
 
 
 # -- balanced-coding ----------------------------------------------------------------------
@@ -209,6 +257,7 @@ def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
     """The table (and with ``scaling`` the size sweep and its plot); returns all rows."""
     targets = list(targets or available_targets())
     log(f"targets: {', '.join(targets)}, numpy; machine: {machine()}")
+    draws = draw_costs(targets, log=log)
     rows = []
     for name in names:
         spec = BENCHMARKS[name]
@@ -224,8 +273,8 @@ def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w") as fh:
-            json.dump({"machine": machine(), "results": rows, "scaling": scaling_rows}, fh,
-                      indent=2, default=_json_default)
+            json.dump({"machine": machine(), "draws": draws, "results": rows,
+                       "scaling": scaling_rows}, fh, indent=2, default=_json_default)
         if scaling_rows:
             scaling_figure(scaling_rows, names, out.with_suffix(".png"))
             log(f"plot: {out.with_suffix('.png')}")

@@ -129,7 +129,8 @@ def learn(p, inputs, result):
         return np.zeros(1), inputs.f0[None], inputs.omega0[None]
     sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
     sim = Simulation(NAME + "-learn", target=p.device, seed=p.seed, build_only=p.build_only,
-                     code_params=dict(sizes, duration=p.duration, cycle=len(inputs.learn),
+                     code_params=dict(sizes, rng=p.rng, duration=p.duration,
+                                      cycle=len(inputs.learn),
                                       first_checkpoint=p.first_checkpoint,
                                       raster_window=p.raster_window, progress=p.progress))
     with sim:
@@ -191,7 +192,7 @@ def evaluate(p, inputs, checkpoints, result):
     test_steps = p.steps(p.test_duration)
     sim = Simulation(NAME + "-evaluate", target=p.device, seed=p.seed + 1,
                      build_only=p.build_only,
-                     code_params=dict(sizes, checkpoints=len(ckpt_t),
+                     code_params=dict(sizes, rng=p.rng, checkpoints=len(ckpt_t),
                                       decoder=p.steps(p.decoder_duration), test=test_steps,
                                       trials=p.test_trials))
     with sim:

@@ -16,14 +16,16 @@ are ``rules.balanced``; the arbitration is ``models.common.arbitration``'s judge
 import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock
 
+from models.common import noise
 from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
                                        one_spike_per_step_judge)
 from rules.balanced import feedforward_synapses, recurrent_synapses
 
+#: ``{xi}``: white noise (``models.common.noise.white``); ``{key}``: its key variable
 NEURON_EQUATIONS = (
     """
-dv/dt = -lam * v + I_ff + sigma_v * xi / sqrt(dt) : 1   # sigma_v is the noise s.d. per step
-I_ff : 1/second                  # F^T I, summed by the feedforward synapses
+dv/dt = -lam * v + I_ff + sigma_v * {xi} / sqrt(dt) : 1   # sigma_v is the noise s.d. per step
+{key}I_ff : 1/second                  # F^T I, summed by the feedforward synapses
 r : 1                            # filtered spike train
 keep : 1 (constant)              # 0: the state is reset at every test trial (evaluation)
 lam : 1/second (shared, constant)
@@ -44,7 +46,10 @@ lam : 1/second (shared, constant)
 
 #: the parameters ``build_network`` takes from the model's parameter record
 RULE_PARAMETERS = ("lam", "threshold", "sigma_v", "sigma_t", "eps_o", "eps_f", "alpha", "beta",
-                   "mu")
+                   "mu", "rng")
+
+#: noise streams of ``gauss`` (models.common.noise): voltage and threshold noise
+VOLTAGE_NOISE, THRESHOLD_NOISE = 0, 1
 
 
 def initial_weights(rng, n_inputs, n_neurons):
@@ -61,20 +66,23 @@ def optimal_recurrent(f, mu):
 
 
 def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns, cycle, dt,
-                  lam, threshold, sigma_v, sigma_t, eps_o, eps_f, alpha, beta, mu,
+                  lam, threshold, sigma_v, sigma_t, eps_o, eps_f, alpha, beta, mu, rng="fast",
                   feedforward=feedforward_synapses, recurrent=recurrent_synapses):
     """Brian2 objects of ``copies`` independent networks (one for learning, many to evaluate).
 
     ``stimulus_values`` (steps, columns) is the input in 1/second; copy c's input unit d reads
     column ``columns[c * n_inputs + d]``. ``feedforward`` and ``recurrent`` build the two
     plastic pathways (default: the rules of ``rules.balanced``; another rule is a builder
-    with the same signature). Returns a dict of the objects.
+    with the same signature). ``rng`` picks the noise generator (``models.common.noise``).
+    Returns a dict of the objects.
     """
     defaultclock.dt = dt
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
+    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, VOLTAGE_NOISE),
+                                        key=noise.key_variable(rng))
     neurons = NeuronGroup(
-        copies * n_neurons, NEURON_EQUATIONS, threshold=JUDGE_THRESHOLD, reset="r += 1",
+        copies * n_neurons, equations, threshold=JUDGE_THRESHOLD, reset="r += 1",
         events=dict(JUDGE_EVENTS), method="euler", name="neurons",  # Brian2 adds to it
     )
     inputs.column = np.asarray(columns)
@@ -85,10 +93,10 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     neurons.sigma_v = sigma_v
     neurons.sigma_t = sigma_t
     neurons.keep = 1
+    noise.set_key(sim, neurons, rng)
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    arbitration = one_spike_per_step_judge(
-        neurons, score_expression="v - threshold - sigma_t * randn()", block_size=n_neurons
-    )
+    score = f"v - threshold - sigma_t * {noise.normal(rng, THRESHOLD_NOISE)}"
+    arbitration = one_spike_per_step_judge(neurons, score_expression=score, block_size=n_neurons)
     ff = feedforward(inputs, neurons, eps_f=eps_f, alpha=alpha, copies=copies)
     rec = recurrent(neurons, eps_o=eps_o, beta=beta, mu=mu, copies=copies)
     return dict(stimulus=stimulus, inputs=inputs, neurons=neurons, arbitration=arbitration,

@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from brian2 import Quantity, ms, second
 
-from models.common import ModelError, ModelParams, param, parameters
+from models.common import ModelError, ModelParams, noise, param, parameters
 
 
 @parameters
@@ -22,6 +22,7 @@ class Params(ModelParams):
     threshold: float = param(0.5, "spike threshold T", above=0)
     sigma_v: float = param(1e-3, "per-step s.d. of the voltage noise", minimum=0)
     sigma_t: float = param(1e-2, "per-step s.d. of the threshold noise", minimum=0)
+    rng: str = noise.rng_param()
     eps_o: float = param(1e-3, "learning rate of the recurrent (voltage-based) weights",
                          minimum=0)
     eps_f: float = param(1e-4, "learning rate of the feedforward (Hebbian) weights", minimum=0)

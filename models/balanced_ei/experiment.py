@@ -55,7 +55,7 @@ def frozen_parameters(p):
 def code_sizes(p):
     """The parameters that change the generated code (with the run lengths of each phase)."""
     return dict(n_e=p.n_e, n_i=p.n_i, n_inputs=p.n_inputs, dt=p.dt, tournament=p.tournament,
-                refractory_steps=p.refractory_steps)
+                refractory_steps=p.refractory_steps, rng=p.rng)
 
 
 def noise_input(p, rng, n_steps):

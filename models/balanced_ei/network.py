@@ -25,6 +25,7 @@ out through ``run_args``, so a learning segment continues the previous one exact
 import numpy as np
 from brian2 import Hz, NeuronGroup, SpikeMonitor, defaultclock, second
 
+from models.common import noise
 from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
                                        NEURON_VARIABLES, TOURNAMENT_THRESHOLD,
                                        TOURNAMENT_VARIABLES, one_spike_per_step_judge,
@@ -40,9 +41,10 @@ sigma_v : 1 (shared, constant)       # per-step s.d. of the voltage noise
 sigma_t : 1 (shared, constant)       # per-step s.d. of the threshold noise
 """
 
+#: ``{xi}`` and ``{key}``: white noise and its key (``models.common.noise``), per population
 E_EQUATIONS = """
-dv/dt = -lam * v + I_ff + sigma_v * xi / sqrt(dt) : 1
-I_ff : 1/second                      # F^T I, summed by the feedforward synapses
+dv/dt = -lam * v + I_ff + sigma_v * {xi} / sqrt(dt) : 1
+{key}I_ff : 1/second                      # F^T I, summed by the feedforward synapses
 r : 1                                # filtered spike train
 cbar_i : 1                           # this neuron's spike trace, read by the E -> I rule
 spiked : 1                           # 1 in the step after a spike
@@ -50,8 +52,8 @@ trace_leak_i : 1/second (shared, constant)
 """ + _SHARED
 
 I_EQUATIONS = """
-dv/dt = -lam * v + sigma_v * xi / sqrt(dt) : 1
-r : 1
+dv/dt = -lam * v + sigma_v * {xi} / sqrt(dt) : 1
+{key}r : 1
 """ + _SHARED
 
 INPUT_EQUATIONS = """
@@ -60,7 +62,8 @@ dx/dt = -trace_leak_e * x + I : 1    # the input trace cbar_E of the feedforward
 trace_leak_e : 1/second (shared, constant)
 """
 
-SCORE = "v - threshold - sigma_t * randn()"
+#: noise streams of ``gauss`` per population: (voltage noise, threshold noise)
+STREAMS = dict(exc=(0, 1), inh=(2, 3))
 
 #: orders in the 'groups' slot
 ORDER = dict(inputs=-20, e=0, e_transmit=1, e_trace=2, e_arbitration=3, e_threshold=9,
@@ -76,7 +79,7 @@ WEIGHTS = ("f", "w_ee", "w_ie", "w_ei", "w_ii")
 #: the parameters :func:`build_network` takes from the model's parameter record
 RULE_PARAMETERS = ("dt", "lam", "threshold", "mu", "eps_f", "eps_o", "refractory_steps",
                    "sigma_v", "sigma_t", "w_autapse", "trace_leak_e", "trace_leak_i",
-                   "tournament")
+                   "tournament", "rng")
 
 
 def initial_weights(rng, n_inputs, n_e, n_i, *, w_autapse):
@@ -102,7 +105,7 @@ def weight_shapes(n_inputs, n_e, n_i):
 
 def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps_o,
                   refractory_steps, sigma_v, sigma_t, w_autapse, trace_leak_e, trace_leak_i,
-                  stimulus_values, stimulus_dt, tournament, sigma_v_exc=None,
+                  stimulus_values, stimulus_dt, tournament, sigma_v_exc=None, rng="fast",
                   feedforward=feedforward_synapses, recurrent=dale_synapses):
     """The Brian2 objects of Algorithm 2; returns a dict of them (and 'stimulus').
 
@@ -110,6 +113,7 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     ``sigma_v_exc``: another voltage noise for the E population (None: ``sigma_v``).
     ``feedforward`` and ``recurrent`` build the plastic pathways (default: the rules of
     ``rules.balanced`` and ``rules.dale``; another rule is a builder with the same signature).
+    ``rng`` picks the noise generator (``models.common.noise``).
     """
     defaultclock.dt = dt
     stimulus = sim.timed_array(stimulus_values * Hz, dt=stimulus_dt, name="stimulus")
@@ -118,16 +122,19 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     inputs.trace_leak_e = trace_leak_e
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
-        noise = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
+        sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
+        eqs = eqs.format(xi=noise.white(rng, STREAMS[pop][0]), key=noise.key_variable(rng))
         groups[pop] = _population(pop, n, eqs, first, tournament, dt, refractory_steps,
-                                  lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=noise)
+                                  lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=sigma)
+        noise.set_key(sim, groups[pop], rng)
     exc, inh = groups["exc"], groups["inh"]
     exc.trace_leak_i = trace_leak_i
     exc.run_regularly("cbar_i = (1 - trace_leak_i * dt) * cbar_i + spiked\nspiked = 0",
                       when="groups", order=ORDER["e_trace"], name="exc_spike_trace")
     arbitration = []
     for pop, first in (("exc", "e"), ("inh", "i")):
-        where = dict(score_expression=SCORE, when="groups", order=ORDER[f"{first}_arbitration"])
+        score = f"v - threshold - sigma_t * {noise.normal(rng, STREAMS[pop][1])}"
+        where = dict(score_expression=score, when="groups", order=ORDER[f"{first}_arbitration"])
         if tournament:
             arbitration += one_spike_per_step_tournament(groups[pop], block=tournament, **where)
         else:

@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from brian2 import Quantity, ms, second
 
-from models.common import ModelError, ModelParams, param, parameters
+from models.common import ModelError, ModelParams, noise, param, parameters
 
 
 @parameters
@@ -37,6 +37,7 @@ class Params(ModelParams):
                                   "steps", minimum=0)
     sigma_v: float = param(0.002, "per-step s.d. of the voltage noise", minimum=0)
     sigma_t: float = param(0.02, "per-step s.d. of the threshold noise", minimum=0)
+    rng: str = noise.rng_param()
     sigma_v_test: float = param(0.001, "voltage noise of the E neurons in the frozen-weight "
                                 "runs (the official runnet.m; I neurons keep sigma_v)",
                                 minimum=0)

@@ -6,6 +6,8 @@ target systems, parameter declarations and the error type.
 - :mod:`models.common.arbitration`: at most one spike per time step, in generated code;
 - :mod:`models.common.signals` and :mod:`models.common.systems`: inputs and target systems;
 - :mod:`models.common.params`: :func:`param`, :func:`parameters`, :class:`ModelParams`;
+- :mod:`models.common.noise`: the fast counter-based Gaussian noise (``gauss``);
+- :mod:`models.common.network_loop`: the C++ main loop without a clock read per step;
 - :mod:`models.common.errors`: :class:`ModelError`, the one error type models raise.
 
 A model package exposes ``MODELS``, a tuple of :class:`Model` records, one per task it runs.

@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from models.common.errors import DeviceError
-from models.common import network_loop
+from models.common import network_loop, noise
 
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
@@ -291,7 +291,8 @@ class Simulation:
     def run(self, net, duration, report=None, report_period=None, namespace=None) -> None:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
-        ``namespace`` holds the external names the equations use (TimedArrays, functions).
+        ``namespace`` holds the external names the equations use (TimedArrays, functions);
+        ``gauss`` (``models.common.noise``) is always there.
         """
         from brian2 import device, second
 
@@ -305,7 +306,9 @@ class Simulation:
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
         self._started = True
-        kwargs = {"namespace": namespace or {}, "profile": self.profile}
+        # gauss: the fast noise of models.common.noise, known to every model's equations
+        kwargs = {"namespace": {"gauss": noise.gauss_function(), **(namespace or {})},
+                  "profile": self.profile}
         if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
             return

@@ -63,12 +63,12 @@ def simulate(p, inputs, result):
     n_steps = p.steps(p.duration)
     sim = Simulation(NAME, target=p.device, seed=p.seed, build_only=p.build_only,
                      code_params=dict(n_neurons=p.n_neurons, dims=len(inputs.a), dt=p.dt,
-                                      duration=p.duration))
+                                      duration=p.duration, rng=p.rng))
     with sim:
         objs = build_network(sim, gamma=inputs.gamma, omega_f=inputs.omega_f,
                              omega_s=inputs.omega_s, thresholds=inputs.thresholds,
                              command_values=inputs.command, dt=p.dt, lam_v=p.lam_v,
-                             lam_d=p.lam_d, sigma_v=p.sigma_v)
+                             lam_d=p.lam_d, sigma_v=p.sigma_v, rng=p.rng)
         spikes = SpikeMonitor(objs["neurons"], name="spikes")
         net = sim.network(*[o for k, o in objs.items() if k != "command"], spikes)
         sim.run(net, n_steps * p.dt, namespace={"command": objs["command"]},

@@ -17,12 +17,14 @@ Omega_f and Omega_s). At most one neuron spikes per time step
 import numpy as np
 from brian2 import Hz, NeuronGroup, Synapses, defaultclock
 
+from models.common import noise
 from models.common.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 
+#: ``{xi}`` and ``{key}``: white noise and its key (``models.common.noise``, stream 0)
 NEURON_EQUATIONS = (
     """
-dv/dt = -lam_v * v + I_command + I_slow + sigma_v * xi : 1
-dr/dt = -lam_d * r : 1
+dv/dt = -lam_v * v + I_command + I_slow + sigma_v * {xi} : 1
+{key}dr/dt = -lam_d * r : 1
 I_command : 1/second            # Gamma^T c, summed by the command synapses
 I_slow : 1/second               # Omega_s r, summed by the slow synapses
 threshold : 1 (constant)
@@ -57,22 +59,25 @@ def optimal_weights(gamma, a, lam_d_hz, mu, nu):
 
 
 def build_network(sim, *, gamma, omega_f, omega_s, thresholds, command_values, dt, lam_v,
-                  lam_d, sigma_v):
+                  lam_d, sigma_v, rng="fast"):
     """Brian2 objects of the network: command units, neurons, arbitration and the three
     pathways (command Gamma^T c, fast Omega_f, slow Omega_s), with the weights set.
 
     ``command_values`` (steps, J) is c(t) in 1/second at every step ``dt``. Synapse order is
-    that of ``connect()``: presynaptic index major. Returns a dict of the objects.
+    that of ``connect()``: presynaptic index major. ``rng`` picks the noise generator
+    (``models.common.noise``). Returns a dict of the objects.
     """
     dims, n_neurons = gamma.shape
     defaultclock.dt = dt
     command = sim.timed_array(command_values * Hz, dt=dt, name="command")
     cmd = NeuronGroup(dims, COMMAND_EQUATIONS, name="command_units")
-    neurons = NeuronGroup(n_neurons, NEURON_EQUATIONS, threshold=THRESHOLD, reset="r += 1",
+    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, 0), key=noise.key_variable(rng))
+    neurons = NeuronGroup(n_neurons, equations, threshold=THRESHOLD, reset="r += 1",
                           method="euler", name="neurons")
     neurons.lam_v = lam_v
     neurons.lam_d = lam_d
     neurons.sigma_v = sigma_v
+    noise.set_key(sim, neurons, rng)
     arbitration = one_spike_per_step(neurons, score_expression="v - threshold")
     to_neurons = Synapses(cmd, neurons, "w : 1\nI_command_post = w * c_pre : 1/second (summed)",
                           name="command_synapses")

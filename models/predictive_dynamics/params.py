@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from brian2 import Quantity, ms, second
 
-from models.common import ModelError, ModelParams, param, parameters
+from models.common import ModelError, ModelParams, noise, param, parameters
 
 #: the target systems this model tracks (A in models.common.systems.SYSTEMS)
 SYSTEM_NAMES = ("oscillator", "differentiator")
@@ -30,6 +30,7 @@ class Params(ModelParams):
                               "(random directions)", above=0)
     sigma_v: Quantity = param(1e-3 / second**0.5, "voltage noise intensity",
                               unit="1/second**0.5", minimum=0)
+    rng: str = noise.rng_param()
     command_amplitude: Quantity = param(20 / second, "amplitude of each command pulse",
                                         unit="1/second")
     pulse_interval: Quantity = param(1 * second, "a command pulse in a random direction "

@@ -177,7 +177,8 @@ def simulate(p, inputs, result):
     building."""
     sim = Simulation(NAME, target=p.device, seed=p.seed, build_only=p.build_only,
                      code_params=dict(n_neurons=p.n_neurons, dims=len(inputs.a), dt=p.dt,
-                                      duration=p.duration, test_duration=p.test_duration,
+                                      rng=p.rng, duration=p.duration,
+                                      test_duration=p.test_duration,
                                       command_dt=p.command_dt, snapshots=p.snapshots))
     with sim:
         objs = build_network(
@@ -185,7 +186,7 @@ def simulate(p, inputs, result):
             fast_initial=inputs.fast_initial, slow_initial=inputs.slow_initial,
             commands=inputs.commands, dt=p.dt, command_dt=p.command_dt, lam=p.lam, mu=p.mu,
             refractory=p.refractory, sigma_v=p.sigma_v, sigma_t=p.sigma_t,
-            eps_fast=p.eps_fast, beta=p.beta, eps_slow=p.eps_slow)
+            eps_fast=p.eps_fast, beta=p.beta, eps_slow=p.eps_slow, rng=p.rng)
         mons = add_monitors(sim, objs, p)
         net = sim.network(*[o for k, o in objs.items() if k != "command"], *mons.values())
         run_phases(sim, net, objs, mons, p)

@@ -17,15 +17,17 @@ the error e is available to the neurons as it is to the NumPy loop of ``referenc
 import numpy as np
 from brian2 import Hz, NeuronGroup, Synapses, defaultclock
 
+from models.common import noise
 from models.common.arbitration import NEURON_VARIABLES, THRESHOLD, one_spike_per_step
 from rules import connect_all
 from rules.balanced import recurrent_synapses
 from rules.supervised import slow_synapses
 
+#: ``{xi}`` and ``{key}``: white noise and its key (``models.common.noise``)
 NEURON_EQUATIONS = (
     """
-dv/dt = -lam * v + I_cmd + I_err + I_slow + sigma_v * xi : 1
-I_cmd : 1/second               # F c, summed by the encoder synapses
+dv/dt = -lam * v + I_cmd + I_err + I_slow + sigma_v * {xi} : 1
+{key}I_cmd : 1/second               # F c, summed by the encoder synapses
 I_err : 1/second               # K F e, summed by the encoder synapses
 I_slow : 1/second              # Omega_s r, summed by the slow synapses
 r : 1                          # filtered spike train
@@ -46,8 +48,11 @@ xhat : 1                        # D r, summed by the decoder synapses
 err = x - xhat : 1
 """
 
-#: refractory neurons never win the one-spike-per-step arbitration
-SCORE = "v - threshold - sigma_t * randn() - 1e9 * (1 - int(not_refractory))"
+#: refractory neurons never win the one-spike-per-step arbitration; ``{normal}``: a draw
+SCORE = "v - threshold - sigma_t * {normal} - 1e9 * (1 - int(not_refractory))"
+
+#: noise streams of ``gauss`` (models.common.noise): voltage and threshold noise
+VOLTAGE_NOISE, THRESHOLD_NOISE = 0, 1
 
 # order of the code in the 'groups' slot of each time step (see reference.py)
 ORDER_DECODER = -10      # xhat = D r from the rates of the step
@@ -71,27 +76,32 @@ def optimal_weights(f, a, lam_hz, mu):
 
 def build_network(sim, *, a, f, thresholds, fast_initial, slow_initial, commands, dt,
                   command_dt, lam, mu, refractory, sigma_v, sigma_t, eps_fast, beta, eps_slow,
-                  fast_rule=recurrent_synapses, slow_rule=slow_synapses):
+                  rng="fast", fast_rule=recurrent_synapses, slow_rule=slow_synapses):
     """Brian2 objects of the network, its readout units and its four pathways.
 
     ``commands`` (samples, J) is c in 1/second, one sample every ``command_dt``. The weight
     matrices are [post, pre]; synapse order is presynaptic index major. ``fast_rule`` and
     ``slow_rule`` build the plastic recurrent pathways (defaults: ``rules.balanced`` and
     ``rules.supervised``; another rule is a builder with the same signature). Returns a dict
-    of the objects; ``encoder.k_gain`` (the feedback gain K) is left to the caller.
+    of the objects; ``encoder.k_gain`` (the feedback gain K) is left to the caller. ``rng``
+    picks the noise generator (``models.common.noise``).
     """
     n_neurons, dims = f.shape
     defaultclock.dt = dt
     command = sim.timed_array(commands * Hz, dt=command_dt, name="command")
-    neurons = NeuronGroup(n_neurons, NEURON_EQUATIONS, threshold=THRESHOLD, reset="r += 1",
+    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, VOLTAGE_NOISE),
+                                        key=noise.key_variable(rng))
+    neurons = NeuronGroup(n_neurons, equations, threshold=THRESHOLD, reset="r += 1",
                           refractory=refractory, method="euler", order=ORDER_NEURONS,
                           name="neurons")
     neurons.lam = lam
     neurons.sigma_v = sigma_v
     neurons.sigma_t = sigma_t
+    noise.set_key(sim, neurons, rng)
     sim.set_values(neurons.threshold, thresholds)
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    arbitration = one_spike_per_step(neurons, score_expression=SCORE)
+    score = SCORE.format(normal=noise.normal(rng, THRESHOLD_NOISE))
+    arbitration = one_spike_per_step(neurons, score_expression=score)
     readout = NeuronGroup(dims, READOUT_EQUATIONS, method="euler", order=ORDER_READOUT,
                           name="readout")
     target_system = Synapses(readout, readout, "a : 1/second\n"

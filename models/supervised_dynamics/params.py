@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from brian2 import Quantity, ms, second
 
-from models.common import ModelError, ModelParams, param, parameters
+from models.common import ModelError, ModelParams, noise, param, parameters
 from models.common.systems import parse_system
 
 #: the named target systems this model learns (A in models.common.systems.SYSTEMS)
@@ -39,6 +39,7 @@ class Params(ModelParams):
                               "deterministic)", unit="1/second**0.5", minimum=0)
     sigma_t: float = param(0.0, "per-step s.d. of threshold noise in the arbitration",
                            minimum=0)
+    rng: str = noise.rng_param()
     target_rms: float = param(1.0, "the commands are scaled so that the target x has this RMS",
                               above=0)
     command_smoothing: Quantity = param(50 * ms, "s.d. of the Gaussian that smooths the "

@@ -1,0 +1,273 @@
+"""A fast Gaussian stream for noise: ``gauss(noise_key, stream, i, t_in_timesteps)``.
+
+Brian2's ``randn()`` draws from a Mersenne twister by the polar Box-Muller method, about
+13 ns a draw; the E/I network draws two per neuron per step, most of its time. ``gauss`` is a
+counter-based generator: the draw is a pure function of (key, stream, neuron, step), so
+
+- the same C source gives it on C++ standalone, Cython and CUDA, and NumPy computes the same
+  numbers (the stream does not depend on the order in which code runs, nor on the target);
+- the key is a ``(shared, constant)`` variable of the group, a run argument on C++: a new seed
+  recompiles nothing;
+- each call site takes its own ``stream`` number (0-255), so two noises of one neuron in one
+  step are independent.
+
+Algorithm (64-bit words, wrapping arithmetic; ``mix`` is SplitMix64's finaliser, a bijection):
+
+    k1 = mix(seed ^ (stream << 56)),  k2 = mix(k1 + G),  c = (step << 20) | i
+    z  = mix(mix(k1 + c * G) ^ k2)                       G = 0x9E3779B97F4A7C15
+
+The inner ``mix`` is SplitMix64 at position ``c`` of the stream ``k1``; the outer one, keyed
+by ``k2``, makes the streams of two keys unrelated instead of shifted copies of one sequence.
+``z`` then gives a standard normal by the ziggurat method of Marsaglia & Tsang (2000) in
+Doornik's (2005) form, 128 layers: bits 0-6 pick the layer, bits 11-63 give u in (-1, 1) as an
+odd integer over 2^53 (exact), and the draw is u times the layer's edge when inside it
+(98.8 % of draws: one table lookup and one multiplication). Otherwise the next words of the
+stream (``z <- mix(z + G)``) decide the wedge or the tail. Neuron indices must be below 2^20
+and seeds below 2^53 (checked where the key is made).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+#: declared by a group that draws with ``gauss``
+KEY_VARIABLE = "noise_key : 1 (shared, constant)"
+
+MAX_NEURONS = 1 << 20
+_G = 0x9E3779B97F4A7C15
+_M64 = (1 << 64) - 1
+_LAYERS, _R, _V = 128, 3.442619855899, 9.91256303526217e-3  # Marsaglia & Tsang's constants
+_SCALE = 2.0**-53
+
+
+def key(seed: int) -> float:
+    """The ``noise_key`` of a group for a seed (a float holds it exactly)."""
+    seed = int(seed)
+    if not 0 <= seed < 2**53:
+        raise ValueError(f"noise seeds are integers in [0, 2^53), got {seed}")
+    return float(seed)
+
+
+def draw(stream: int) -> str:
+    """The code of one standard normal draw for call site ``stream`` (0-255)."""
+    if not 0 <= int(stream) < 256:
+        raise ValueError(f"noise streams are numbered 0-255, got {stream}")
+    return f"gauss(noise_key, {int(stream)}, i, t_in_timesteps)"
+
+
+RNG_CHOICES = ("fast", "brian2")
+
+
+def rng_param():
+    """The ``rng`` parameter of a model that draws Gaussian noise (declared here once)."""
+    from models.common.params import param
+
+    return param("fast", "noise generator: fast (counter-based, models.common.noise) or "
+                 "brian2 (Brian2's randn and xi, as before)", choices=RNG_CHOICES)
+
+
+def normal(rng: str, stream: int) -> str:
+    """A standard normal draw in Brian2 code: ``randn()``, or ``gauss`` at ``stream``."""
+    return "randn()" if rng == "brian2" else draw(stream)
+
+
+def white(rng: str, stream: int) -> str:
+    """White noise ``xi`` in an equation integrated by Euler (N(0, 1) / sqrt(dt) per step)."""
+    return "xi" if rng == "brian2" else f"({draw(stream)} / sqrt(dt))"
+
+
+def key_variable(rng: str) -> str:
+    """The declaration a group that uses :func:`normal` or :func:`white` needs."""
+    return "" if rng == "brian2" else "\n" + KEY_VARIABLE + "\n"
+
+
+def set_key(sim, group, rng: str) -> None:
+    """Key ``group``'s draws by the run's seed (a run argument on C++: nothing recompiles)."""
+    if rng != "brian2":
+        group.noise_key = key(sim.seed)
+
+
+@functools.lru_cache(maxsize=None)
+def ziggurat_tables():
+    """(X, R, F): layer edges X[0..128] (X[0] = V / f(r) for the base layer, X[128] = 0),
+    R[k] = X[k+1] / X[k], and F[k] = exp(-X[k]^2 / 2)."""
+    x = np.zeros(_LAYERS + 1)
+    f = math.exp(-0.5 * _R * _R)
+    x[0], x[1] = _V / f, _R
+    for k in range(2, _LAYERS):
+        x[k] = math.sqrt(-2.0 * math.log(_V / x[k - 1] + f))
+        f = math.exp(-0.5 * x[k] * x[k])
+    return x, x[1:] / x[:-1], np.exp(-0.5 * x * x)
+
+
+# -- the reference: Python integers, one draw at a time ---------------------------------------
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _u53(z: int) -> float:
+    """u in (-1, 1) from bits 11-63 of z: an odd integer over 2^53, exactly."""
+    return float(2 * ((z >> 11) | 1) - (1 << 53)) * _SCALE
+
+
+def _first_word(seed: int, stream: int, i: int, step: int) -> int:
+    k1 = _mix(seed ^ (stream << 56))
+    k2 = _mix((k1 + _G) & _M64)
+    c = ((step << 20) | i) & _M64
+    return _mix(_mix((k1 + c * _G) & _M64) ^ k2)
+
+
+def gauss_scalar(seed: int, stream: int, i: int, step: int) -> float:
+    """One draw, written as plainly as possible (the reference of the tests)."""
+    x_edge, ratio, _ = ziggurat_tables()
+    z = _first_word(int(seed), int(stream), int(i), int(step))
+    while True:
+        u, layer = _u53(z), z & (_LAYERS - 1)
+        if abs(u) < ratio[layer]:
+            return float(u * x_edge[layer])
+        if layer == 0:  # the tail beyond r
+            return _tail(z, u < 0)
+        x = u * x_edge[layer]
+        f0 = math.exp(-0.5 * (x_edge[layer] ** 2 - x * x))
+        f1 = math.exp(-0.5 * (x_edge[layer + 1] ** 2 - x * x))
+        z = _mix((z + _G) & _M64)
+        if f1 + 0.5 * (1.0 + _u53(z)) * (f0 - f1) < 1.0:
+            return x
+        z = _mix((z + _G) & _M64)
+
+
+def _tail(z: int, negative: bool) -> float:
+    while True:
+        z = _mix((z + _G) & _M64)
+        x = math.log(0.5 * (1.0 + _u53(z))) / _R
+        z = _mix((z + _G) & _M64)
+        y = math.log(0.5 * (1.0 + _u53(z)))
+        if -2.0 * y >= x * x:
+            return x - _R if negative else _R - x
+
+
+# -- NumPy: whole arrays at once, the rare slow draws one by one ------------------------------
+def _mix_np(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def gauss_numpy(seed, stream, i, step):
+    """``gauss`` for arrays (broadcast): the Python implementation of the Brian2 function."""
+    seed, stream, i, step = np.broadcast_arrays(*(np.asarray(a).astype(np.int64)
+                                                  for a in (seed, stream, i, step)))
+    with np.errstate(over="ignore"):
+        k1 = _mix_np(seed.astype(np.uint64) ^ (stream.astype(np.uint64) << np.uint64(56)))
+        k2 = _mix_np(k1 + np.uint64(_G))
+        c = (step.astype(np.uint64) << np.uint64(20)) | i.astype(np.uint64)
+        z = _mix_np(_mix_np(k1 + c * np.uint64(_G)) ^ k2)
+    x_edge, ratio, _ = ziggurat_tables()
+    layer = (z & np.uint64(_LAYERS - 1)).astype(np.intp)
+    odd = ((z >> np.uint64(11)) | np.uint64(1)).astype(np.int64)
+    u = (2 * odd - (1 << 53)).astype(np.float64) * _SCALE
+    out = np.array(u * x_edge[layer], dtype=np.float64)  # an array even when 0-d
+    flat, args = out.reshape(-1), [a.reshape(-1) for a in (seed, stream, i, step)]
+    for k in np.flatnonzero(~(np.abs(u) < ratio[layer])):
+        flat[k] = gauss_scalar(*(a[k] for a in args))
+    return out if out.ndim else float(out)
+
+
+# -- C, for C++ standalone, Cython and CUDA -----------------------------------------------------
+def _c_array(name, values):
+    body = ", ".join(repr(float(v)) for v in values)
+    return f"SPIKERULES_TABLE double {name}[{len(values)}] = {{{body}}};"
+
+
+@functools.lru_cache(maxsize=None)
+def c_source() -> str:
+    """The C code of ``gauss`` (the algorithm of the module docstring)."""
+    x_edge, ratio, _ = ziggurat_tables()
+    return f"""
+#ifndef SPIKERULES_GAUSS
+#define SPIKERULES_GAUSS
+#include <stdint.h>
+#include <math.h>
+#ifdef __CUDACC__
+#define SPIKERULES_FN static __device__ inline
+#define SPIKERULES_TABLE static __device__ __constant__
+#else
+#define SPIKERULES_FN static inline
+#define SPIKERULES_TABLE static const
+#endif
+{_c_array("spikerules_zx", x_edge)}
+{_c_array("spikerules_zr", ratio)}
+SPIKERULES_FN uint64_t spikerules_mix(uint64_t z)
+{{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}}
+SPIKERULES_FN double spikerules_u53(uint64_t z)  /* (-1, 1): odd integer / 2^53, exact */
+{{
+    return (double)(2 * (int64_t)((z >> 11) | 1) - ((int64_t)1 << 53)) * {_SCALE!r};
+}}
+SPIKERULES_FN double spikerules_gauss_slow(uint64_t z)
+{{
+    const uint64_t g = 0x9E3779B97F4A7C15ULL;
+    for (;;) {{
+        const double u = spikerules_u53(z);
+        const int layer = (int)(z & {_LAYERS - 1});
+        if (fabs(u) < spikerules_zr[layer]) return u * spikerules_zx[layer];
+        if (layer == 0) {{
+            const int negative = u < 0;
+            for (;;) {{
+                z = spikerules_mix(z + g);
+                const double x = log(0.5 * (1.0 + spikerules_u53(z))) / {_R!r};
+                z = spikerules_mix(z + g);
+                const double y = log(0.5 * (1.0 + spikerules_u53(z)));
+                if (-2.0 * y >= x * x) return negative ? x - {_R!r} : {_R!r} - x;
+            }}
+        }}
+        const double x = u * spikerules_zx[layer];
+        const double f0 = exp(-0.5 * (spikerules_zx[layer] * spikerules_zx[layer] - x * x));
+        const double f1 = exp(-0.5 * (spikerules_zx[layer + 1] * spikerules_zx[layer + 1] - x * x));
+        z = spikerules_mix(z + g);
+        if (f1 + 0.5 * (1.0 + spikerules_u53(z)) * (f0 - f1) < 1.0) return x;
+        z = spikerules_mix(z + g);
+    }}
+}}
+SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
+{{
+    const uint64_t g = 0x9E3779B97F4A7C15ULL;
+    const uint64_t k1 = spikerules_mix((uint64_t)seed ^ ((uint64_t)stream << 56));
+    const uint64_t k2 = spikerules_mix(k1 + g);
+    const uint64_t c = ((uint64_t)step << 20) | (uint64_t)i;
+    const uint64_t z = spikerules_mix(spikerules_mix(k1 + c * g) ^ k2);
+    const double u = spikerules_u53(z);
+    const int layer = (int)(z & {_LAYERS - 1});
+    if (fabs(u) < spikerules_zr[layer]) return u * spikerules_zx[layer];
+    return spikerules_gauss_slow(z);
+}}
+#endif
+"""
+
+
+def cython_source() -> str:
+    """The same C code for Brian2's Cython target (inlined verbatim by Cython)."""
+    verbatim = "\n".join("    " + line for line in c_source().strip().splitlines())
+    return ('cdef extern from *:\n    """\n' + verbatim + '\n    """\n'
+            "    double gauss(double seed, int stream, int i, long long step) nogil\n")
+
+
+def gauss_function():
+    """The Brian2 ``Function`` ``gauss(noise_key, stream, i, t_in_timesteps)``."""
+    from brian2 import Function
+
+    fn = Function(gauss_numpy, arg_units=[1, 1, 1, 1], return_unit=1,
+                  arg_types=["float", "integer", "integer", "integer"], return_type="float",
+                  stateless=True, auto_vectorise=False)
+    fn.implementations.add_implementation("cpp", c_source(), name="gauss")
+    fn.implementations.add_implementation("cython", cython_source(), name="gauss")
+    fn.implementations.add_implementation("cuda", c_source(), name="gauss")  # brian2cuda
+    return fn
