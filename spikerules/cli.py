@@ -77,7 +77,19 @@ def build_parser():
     raster.add_argument("--population", help="population in spikes.npz (default: the first)")
     raster.add_argument("--start", help="window start (time, default: first spike)")
     raster.add_argument("--stop", help="window end (time, default: start + 2 s)")
-    raster.add_argument("--out", help="PNG file (default RUNDIR/raster-POP.png)")
+    raster.add_argument("--out", help="PNG file (default RUNDIR/raster-POP.png; with --html "
+                        "the HTML file, default RUNDIR/raster.html)")
+    raster.add_argument("--html", action="store_true", help="one self-contained interactive "
+                        "page of every population (--population: only that one; --start, "
+                        "--stop: the window shown first)")
+
+    export = sub.add_parser("export", help="spike trains of a run as NWB and/or Neo files")
+    export.add_argument("rundir")
+    export.add_argument("--nwb", metavar="FILE.nwb", help="NWB file (pynwb Units table)")
+    export.add_argument("--neo", metavar="FILE.mat", help="neo.Block in Neo's MATLAB format")
+
+    show = sub.add_parser("show", help="a run at a glance: parameters, metrics, populations")
+    show.add_argument("rundir")
     return parser
 
 
@@ -148,6 +160,10 @@ def cmd_figures(args):
 
 def cmd_raster(args):
     from analysis.io import load_spikes
+    from spikerules.inspection import raster_html
+
+    if args.html:
+        return raster_html(args)
     from figures.raster import raster_figure
     from spikerules.figures import save_figure
     from spikerules.settings import check_writable, parse_time
@@ -211,8 +227,20 @@ def cmd_sweep(args):
     return 0 if all(r["ok"] for r in rows) else 1
 
 
+def cmd_export(args):
+    from spikerules.inspection import export
+
+    return export(args)
+
+
+def cmd_show(args):
+    from spikerules.inspection import show
+
+    return show(args)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "figures": cmd_figures, "raster": cmd_raster,
-            "bench": cmd_bench, "sweep": cmd_sweep}
+            "bench": cmd_bench, "sweep": cmd_sweep, "export": cmd_export, "show": cmd_show}
 
 
 def main(argv=None):

@@ -18,6 +18,21 @@ def cache_dir(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory, cache_dir):
+    """`spikerules run balanced-coding --quick` read line by line from a pipe (one for the
+    session: test_cli checks the run, test_inspect draws and exports it)."""
+    out = tmp_path_factory.mktemp("quick") / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "spikerules", "run", "balanced-coding",
+                             "--quick", "--out", out], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    first = proc.stdout.readline()
+    still_running = proc.poll() is None
+    rest, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, first + rest
+    return dict(first=first, still_running=still_running, last=rest.splitlines()[-1], out=out)
+
+
 def spikerules(*args, cache=None, check=True, timeout=1800, cwd=None):
     """Run the command line in a fresh process (one standalone build per process)."""
     env = dict(os.environ, MPLBACKEND="Agg")

@@ -3,7 +3,6 @@ nothing behind; run directories are read as data; progress reaches a log as it h
 
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -140,20 +139,6 @@ def test_figures_from_a_damaged_run_directory_exit_2(damage, message, tmp_path, 
                          tmp_path / "out")
     assert_one_line_error(status, err, message)
     assert not (tmp_path / "out").exists()
-
-
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, cache_dir):
-    """`spikerules run balanced-coding --quick` read line by line from a pipe."""
-    out = tmp_path_factory.mktemp("quick") / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "spikerules", "run", "balanced-coding",
-                             "--quick", "--out", out], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    first = proc.stdout.readline()
-    still_running = proc.poll() is None
-    rest, _ = proc.communicate(timeout=900)
-    assert proc.returncode == 0, first + rest
-    return dict(first=first, still_running=still_running, last=rest.splitlines()[-1], out=out)
 
 
 def test_progress_lines_reach_a_pipe_while_the_run_goes_on(quick_run):
