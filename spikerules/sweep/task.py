@@ -23,6 +23,8 @@ BUILD_LINE = re.compile(r"^spikerules: (?P<project>\S+) \[(?P<target>\w+)\]: "
 STAGING = ".partial"
 #: logs of points that failed, inside the sweep's output
 FAILED = "failed"
+#: exit status of ``spikerules run`` stopped by Ctrl-C (a signal, not the point's own error)
+INTERRUPTED = 130
 
 
 class PointKilled(RuntimeError):
@@ -50,9 +52,10 @@ def run_point(spec):
     wall = time.perf_counter() - t0
     log = proc.stdout + proc.stderr
     builds = [(m["project"], m["what"].split()[0]) for m in BUILD_LINE.finditer(log)]
-    if proc.returncode < 0:
+    if proc.returncode < 0 or proc.returncode == INTERRUPTED:
         shutil.rmtree(staged, ignore_errors=True)
-        raise PointKilled(f"{spec['name']}: killed by signal {-proc.returncode} on {host}")
+        raise PointKilled(f"{spec['name']}: stopped by a signal (exit {proc.returncode}) "
+                          f"on {host}")
     if proc.returncode != 0:
         shutil.rmtree(staged, ignore_errors=True)
         _write_text(out / FAILED / f"{spec['name']}.log", log)
