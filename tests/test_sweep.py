@@ -152,6 +152,22 @@ def test_first_builds_of_a_project_take_turns_and_copy_the_first(tmp_path):
     assert seen == {"copied": True}
 
 
+def test_a_point_run_dies_with_its_worker_even_when_it_writes_nothing(tmp_path):
+    """A killed worker's child run is killed too (PR_SET_PDEATHSIG), not only when it next
+    writes to its closed pipe: a silent child (here `sleep`, as a run during a long compile)."""
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time\n"
+        "from spikerules.sweep.task import _die_with_parent\n"
+        "child = subprocess.Popen(['sleep', '60'], preexec_fn=_die_with_parent)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n")], env=_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    child = psutil.Process(int(parent.stdout.readline()))
+    parent.kill()
+    parent.wait()
+    gone, _ = psutil.wait_procs([child], timeout=5)
+    assert gone, "the child outlived its parent"
+
+
 # -- on a real scheduler and workers -----------------------------------------------------
 def test_a_sweep_through_a_scheduler_address_compiles_once_and_reuses(tmp_path, cluster):
     """A swept learning rate is a run argument: on the cluster's one node each project is
