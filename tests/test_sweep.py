@@ -191,6 +191,15 @@ def test_a_sweep_through_a_scheduler_address_compiles_once_and_reuses(tmp_path, 
     assert low["weight_distance_final"] != high["weight_distance_final"]
 
 
+def test_a_cuda_sweep_on_workers_without_gpus_is_refused(tmp_path, cluster, capsys):
+    cluster.keep_workers(2)
+    out = tmp_path / "sweep"
+    status, _, err = cli(capsys, "sweep", *QUICK, "--device", "cuda", "--scheduler",
+                         cluster.address, "--out", out)
+    assert status == 2 and "--resources GPU=1" in err
+    assert not out.exists()
+
+
 def test_a_point_failing_on_its_own_is_reported_while_the_others_finish(tmp_path, cluster):
     """From Python, on a client of the cluster: one value makes its run refuse to start (it
     would not fit in memory); that point fails with its error line, the other completes."""
@@ -273,3 +282,45 @@ def _safe_rows(out):
         return _rows(out)
     except (OSError, ValueError):
         return {}
+
+
+# -- optional -----------------------------------------------------------------------------
+@pytest.mark.cuda
+def test_a_cuda_sweep_places_its_points_on_gpu_workers(tmp_path, cache_dir):
+    """Where a GPU, nvcc and brian2cuda are present: a local cuda sweep (one worker per GPU,
+    each point holding the GPU resource) completes every point on the GPU."""
+    if not (device_layer.gpu_available() and device_layer.nvcc_available()):
+        pytest.skip("needs a GPU and nvcc")
+    pytest.importorskip("brian2cuda")
+    out = tmp_path / "sweep"
+    proc = spikerules("sweep", "supervised-dynamics", "--quick", "--device", "cuda", "--seeds",
+                      "1-2", "--out", out, cache=cache_dir, timeout=3600)
+    rows = _rows(out)
+    assert [r["status"] for r in rows.values()] == ["ok", "ok"], proc.stdout
+    assert all("[cuda]" in (out / n / "log.txt").read_text() for n in rows)
+
+
+@pytest.mark.slow
+def test_an_8_seed_sweep_gives_the_metrics_of_8_plain_runs(tmp_path, cache_dir):
+    """The acceptance sweep: 8 seeds of balanced-coding for 20 s on the local cluster compile
+    each project at most once and give, seed for seed, the metrics of `spikerules run`."""
+    out = tmp_path / "sweep"
+    spikerules("sweep", "balanced-coding", "--duration", "20s", "--seeds", "1-8", "--out", out,
+               cache=cache_dir)
+    rows = _rows(out)
+    assert sorted(rows) == [f"seed{k}" for k in range(1, 9)]
+    assert all(r["status"] == "ok" for r in rows.values())
+    for project in ("balanced-coding-learn", "balanced-coding-evaluate"):
+        assert sum(f"{project} compiled" in r["builds"] for r in rows.values()) <= 1
+    for k in range(1, 9):
+        plain = tmp_path / f"run{k}"
+        spikerules("run", "balanced-coding", "--duration", "20s", "--seed", k, "--out", plain,
+                   cache=cache_dir)
+        assert _science(out / f"seed{k}") == _science(plain)
+
+
+def _science(rundir):
+    """A run's metrics without its timings (wall, build, loop) and build flags."""
+    metrics = json.loads((rundir / "metrics.json").read_text())
+    return {k: v for k, v in metrics.items()
+            if not k.endswith(("_s", "_compiled")) or k == "learning_time_s"}
