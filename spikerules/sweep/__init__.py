@@ -33,6 +33,7 @@ complete is skipped when the sweep is started again (unless ``resume=False``), a
 from __future__ import annotations
 
 import json
+import numbers
 import shutil
 import uuid
 from pathlib import Path
@@ -62,7 +63,10 @@ def sweep(model, grid=None, seeds=(1,), client=None, **options):
     options as :func:`run_sweep` (``device``, ``duration``, ``quick``, ``out``, ``jobs``,
     ``resume``, ``log``).
     """
-    return run_sweep(model, axes=grid_axes(grid), seeds=list(seeds), client=client, **options)
+    seeds = [int(s) if isinstance(s, numbers.Integral) else s for s in seeds]
+    if not seeds or not all(isinstance(s, numbers.Integral) and s >= 0 for s in seeds):
+        raise UsageError(f"seeds must be non-negative whole numbers, got {seeds}")
+    return run_sweep(model, axes=grid_axes(grid), seeds=seeds, client=client, **options)
 
 
 def run_sweep(model, *, axes=(), seeds=(1,), device="cpp", duration=None, quick=False,
@@ -115,9 +119,10 @@ def _run_points(client, specs, summary, total, gpus, log):
     futures = {client.submit(run_point, spec, key=f"spikerules-{spec['name']}-"
                              f"{uuid.uuid4().hex[:8]}", retries=RETRIES, pure=False,
                              resources=resources): spec for spec in specs}
-    progress = Progress(total, skipped=total - len(specs))
+    skipped = total - len(specs)
+    progress = Progress(total, skipped=skipped)
     try:
-        for k, future in enumerate(as_completed(futures, loop=client.loop), start=total - len(specs) + 1):
+        for k, future in enumerate(as_completed(futures, loop=client.loop), start=skipped + 1):
             row = summary.record(_outcome(future, futures[future]))
             summary.write()
             log(point_line(k, total, row))
