@@ -37,7 +37,7 @@ def open_client(scheduler=None, *, client=None, jobs=None, gpus=0):
         return
     from distributed import Client, LocalCluster
 
-    workers = gpus or jobs or os.cpu_count() or 1
+    workers = gpus or jobs or len(os.sched_getaffinity(0)) or 1  # the cores this process may use
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
                       resources={"GPU": 1} if gpus else None) as cluster:
