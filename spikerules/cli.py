@@ -59,7 +59,7 @@ def build_parser():
     bench.add_argument("--scaling", action="store_true",
                        help="also time each benchmark over two orders of magnitude of size")
 
-    sweep = sub.add_parser("sweep", help="one model over seeds and parameter values, in parallel")
+    sweep = sub.add_parser("sweep", help="one model over seeds and parameter values, on Dask")
     sweep.add_argument("model")
     _device_arg(sweep)
     sweep.add_argument("--set", dest="settings", action="append", default=[],
@@ -68,7 +68,12 @@ def build_parser():
     sweep.add_argument("--seeds", default="1", help="seeds: 1-8, 1,3,5 (default 1)")
     sweep.add_argument("--duration")
     sweep.add_argument("--quick", action="store_true")
-    sweep.add_argument("--jobs", type=int, help="parallel processes (default: CPU count)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS|FILE.json", help="run on this Dask "
+                       "cluster (tcp://host:8786 or a scheduler file); default: a local one")
+    sweep.add_argument("--jobs", type=int, help="workers of the local cluster (default: one "
+                       "per core)")
+    sweep.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                       help="skip points whose run directory is complete (default)")
     sweep.add_argument("--out", help="directory of the point run directories and summary "
                        "(default sweeps/MODEL)")
 
@@ -213,18 +218,21 @@ def cmd_bench(args):
 
 def cmd_sweep(args):
     from spikerules.settings import check_writable, parse_time
-    from spikerules.sweep import parse_seeds, run_sweep
+    from spikerules.sweep import parse_seeds, run_sweep, setting_axes
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.jobs is not None and args.scheduler:
+        raise UsageError("--jobs sizes the local cluster; a --scheduler's cluster has its own")
     if args.duration is not None:
         parse_time(args.duration)  # a bad duration fails here, not in every point
     seeds = parse_seeds(args.seeds)
     out = Path(args.out or f"sweeps/{args.model}")
     check_writable(out)
-    rows = run_sweep(args.model, settings=args.settings, seeds=seeds, device=args.device,
-                     duration=args.duration, quick=args.quick, out=out, jobs=args.jobs)
-    return 0 if all(r["ok"] for r in rows) else 1
+    rows = run_sweep(args.model, axes=setting_axes(args.settings), seeds=seeds,
+                     device=args.device, duration=args.duration, quick=args.quick, out=out,
+                     jobs=args.jobs, scheduler=args.scheduler, resume=args.resume)
+    return 0 if all(r["status"] != "failed" for r in rows) else 1
 
 
 def cmd_export(args):

@@ -1,17 +1,13 @@
-"""bench, sweep and the one-pass arbitration they rely on."""
-
-import json
+"""bench and the one-pass arbitration it relies on (sweeps: test_sweep.py)."""
 
 import numpy as np
 import pytest
 from brian2 import NeuronGroup, SpikeMonitor, ms, second
 
-from conftest import spikerules
 from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
                                        one_spike_per_step_judge)
 from models.common.device import Simulation
 from spikerules.bench import bench_point, brian_balanced_coding, format_row, numpy_balanced_coding
-from spikerules.sweep import parse_seeds, point_name, split_values
 
 
 @pytest.mark.parametrize("scores, winner", [
@@ -60,29 +56,3 @@ def test_bench_point_reports_every_target_against_numpy():
     # the two implementations are driven alike: spike counts within 20 %
     assert abs(runtime["spikes"] - numpy_row["spikes"]) <= 0.2 * numpy_row["spikes"]
     assert "x numpy" in format_row(runtime)
-
-
-def test_seed_and_value_lists():
-    assert parse_seeds("1-4,7,3") == [1, 2, 3, 4, 7]
-    assert split_values("eps_f=1e-4, 2e-4") == ("eps_f", ["1e-4", "2e-4"])
-    assert split_values("sizes=64,32|256,128") == ("sizes", ["64,32", "256,128"])
-    assert point_name(2, {"lam": "40/second"}) == "seed2-lam=40_second"
-
-
-def test_a_sweep_compiles_once_and_reuses_the_project(tmp_path, cache_dir):
-    """Seeds and a swept learning rate are run arguments: one compilation for all points
-    (none if an earlier test of the session compiled the same projects)."""
-    out = tmp_path / "sweep"
-    proc = spikerules("sweep", "balanced-coding", "--quick", "--seeds", "1-2", "--set",
-                      "eps_f=1e-4,1e-2", "--jobs", "2", "--out", out, cache=cache_dir)
-    rows = json.loads((out / "summary.json").read_text())
-    assert [r["compiled"] for r in rows][1:] == [0, 0, 0], proc.stdout
-    assert rows[0]["compiled"] in (0, 2)
-    assert all(r["ok"] for r in rows)
-    for r in rows:  # every point wrote its run directory
-        assert (out / r["point"] / "metrics.json").exists()
-    by = {(r["seed"], r["eps_f"]): r for r in rows}
-    # the swept value reached the compiled project: a 100x larger rate learns differently
-    assert by[(1, "1e-4")]["weight_distance_final"] != by[(1, "1e-2")]["weight_distance_final"]
-    # and the seed did too
-    assert by[(1, "1e-4")]["coding_error_initial"] != by[(2, "1e-4")]["coding_error_initial"]

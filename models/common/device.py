@@ -29,11 +29,14 @@ Brian2 version). Everything that depends only on the seed or on swept parameter 
 (initial weights, input arrays, the RNG seed, ``(shared, constant)`` parameters) is passed with
 ``device.run(run_args=...)``, so a second run with another seed recompiles nothing. Each cache
 entry holds numbered *slots*; a process takes the first slot nobody holds (an exclusive file
-lock), so two runs in parallel never share a directory.
+lock), so two runs in parallel never share a directory. While no slot of an entry has been
+built, its first builds take turns (another file lock): the first compiles, the others wait and
+start from a copy of its slot, so parallel runs of a sweep compile each project once per cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -158,6 +161,24 @@ def _seed_slot(slot: Path, entry: Path) -> None:
             shutil.copytree(other, slot, symlinks=True, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("results", ".lock", BUILT))
             return
+
+
+@contextlib.contextmanager
+def _first_build_turn(slot: Path):
+    """Hold the entry's build lock while ``slot`` has never been built.
+
+    Parallel runs of one project (a sweep starting on a cold cache) would otherwise each
+    compile it in their own slot. Holding the lock, a slot that is still unbuilt is first
+    filled from a sibling that another run built meanwhile, so only the first run compiles.
+    """
+    if (slot / BUILT).exists():
+        yield
+        return
+    with open(slot.parent / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed
+        if not (slot / BUILT).exists():
+            _seed_slot(slot, slot.parent)
+        yield
 
 
 @dataclass
@@ -425,13 +446,15 @@ class Simulation:
 
         self.directory = self._take_slot()
         marker, binary = self.directory / BUILT, self.directory / "main"
-        before = binary.stat().st_mtime_ns if binary.exists() else None
-        t0 = time.perf_counter()
-        device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
+        with _first_build_turn(self.directory):  # the wait is not part of build_s
+            before = binary.stat().st_mtime_ns if binary.exists() else None
+            t0 = time.perf_counter()
+            device.build(directory=str(self.directory), compile=True, run=False,
+                         with_output=False)
+            marker.touch()
         self.timings["build_s"] = time.perf_counter() - t0
         # make relinks the binary only when something changed
         self.timings["compiled"] = before is None or binary.stat().st_mtime_ns != before
-        marker.touch()
         what = "compiled" if self.timings["compiled"] else "reused the compiled project"
         print(f"spikerules: {self.model} [{self.target}]: {what} "
               f"({self.timings['build_s']:.1f} s)", flush=True)
