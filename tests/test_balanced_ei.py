@@ -29,7 +29,7 @@ PARAMS = Params(n_inputs=N_INPUTS, n_e=N_E, n_i=N_I, sigma_v=0.0, sigma_t=0.0, e
 def reference_keywords(p):
     """The keywords of the NumPy loop that the model declares too, from the record ``p``
     (quantities as plain numbers in SI units: dt in s, rates in 1/s)."""
-    declared = {s.name for s in Params.specs()}
+    declared = {s.name for s in Params.specs()} - {"rng"}  # the loop's rng is a NumPy Generator
     names = [n for n in inspect.signature(algorithm2).parameters if n in declared]
     return {n: float(np.asarray(getattr(p, n))) if isinstance(getattr(p, n), Quantity)
             else getattr(p, n) for n in names}
