@@ -415,6 +415,8 @@ class Simulation:
                 "python": sys.version_info[:2],
                 "code": {k: str(v) for k, v in sorted(self.code_params.items())},
                 "seed": self.seed if self.target == "cuda" else None,
+                # profiling adds code around every code object (absent: the keys of before)
+                **({"profile": True} if self.profile else {}),
             },
             sort_keys=True,
         )
