@@ -44,7 +44,7 @@ from spikerules.settings import make_params
 from spikerules.sweep.grid import (grid_axes, parse_seeds, point_name, setting_axes,
                                    split_values, sweep_points)
 from spikerules.sweep.report import Progress, Summary, format_table, point_line
-from spikerules.sweep.task import BUILD_LINE, STAGING
+from spikerules.sweep.task import BUILD_LINE, STAGING, blas_threads
 
 __all__ = ["sweep", "run_sweep", "parse_seeds", "split_values", "setting_axes", "grid_axes",
            "sweep_points", "point_name", "format_table", "BUILD_LINE"]
@@ -86,6 +86,7 @@ def run_sweep(model, *, axes=(), seeds=(1,), device="cpp", duration=None, quick=
     _check_earlier_sweep(out, settings, resume)
     gpus = _gpus_wanted(device, points, scheduler or client)
     cache = None if (scheduler or client) else _local_cache(out)
+    threads = blas_threads()  # before a local cluster's nannies set them to 1 in this process
     from spikerules.sweep.cluster import check_gpu_workers, open_client
 
     with open_client(scheduler, client=client, jobs=jobs, gpus=gpus) as dask_client:
@@ -100,7 +101,8 @@ def run_sweep(model, *, axes=(), seeds=(1,), device="cpp", duration=None, quick=
         summary.write()
         specs = [dict(model=model, seed=seed, values=values, name=point_name(seed, values),
                       out=str(out), options=_run_options(device, duration, quick),
-                      cache=cache, gpus=gpus if not (scheduler or client) else 0)
+                      cache=cache, gpus=gpus if not (scheduler or client) else 0,
+                      threads=threads)
                  for seed, values in todo]
         _run_points(dask_client, specs, summary, len(points), gpus, log)
     shutil.rmtree(out / STAGING, ignore_errors=True)

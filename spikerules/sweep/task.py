@@ -81,12 +81,29 @@ def _command(spec, staged):
     return cmd
 
 
+#: Dask's nanny sets these to 1 in its workers; a point gets the values of the sweep's shell
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def blas_threads():
+    """The thread settings of this process (the client's), for the points' runs."""
+    return {name: os.environ.get(name) for name in THREAD_VARIABLES}
+
+
 def _environment(spec):
-    """The worker's environment, with this node's cache and this worker's code on the path."""
+    """The worker's environment, with this node's cache and this worker's code on the path,
+    and the BLAS thread settings of the sweep's shell: a point's metrics are then those of a
+    plain ``spikerules run`` from that shell to the last bit (least squares in NumPy sum in
+    another order with another number of threads)."""
     import spikerules
 
     env = dict(os.environ, SPIKERULES_CACHE=str(spec["cache"] or node_cache()),
                MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    for name, value in spec.get("threads", {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     root = str(Path(spikerules.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     gpu = _gpu_of_this_worker(spec.get("gpus"))
