@@ -110,14 +110,24 @@ def _mix(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _next(z: int) -> int:
+    """The next word of a draw's stream."""
+    return _mix((z + _G) & _M64)
+
+
+def _keys(seed: int, stream: int) -> tuple[int, int]:
+    """(k1, k2) of a seed and call site."""
+    k1 = _mix(seed ^ (stream << 56))
+    return k1, _next(k1)
+
+
 def _u53(z: int) -> float:
     """u in (-1, 1) from bits 11-63 of z: an odd integer over 2^53, exactly."""
     return float(2 * ((z >> 11) | 1) - (1 << 53)) * _SCALE
 
 
 def _first_word(seed: int, stream: int, i: int, step: int) -> int:
-    k1 = _mix(seed ^ (stream << 56))
-    k2 = _mix((k1 + _G) & _M64)
+    k1, k2 = _keys(seed, stream)
     c = ((step << 20) | i) & _M64
     return _mix(_mix((k1 + c * _G) & _M64) ^ k2)
 
@@ -135,17 +145,17 @@ def gauss_scalar(seed: int, stream: int, i: int, step: int) -> float:
         x = u * x_edge[layer]
         f0 = math.exp(-0.5 * (x_edge[layer] ** 2 - x * x))
         f1 = math.exp(-0.5 * (x_edge[layer + 1] ** 2 - x * x))
-        z = _mix((z + _G) & _M64)
+        z = _next(z)
         if f1 + 0.5 * (1.0 + _u53(z)) * (f0 - f1) < 1.0:
             return x
-        z = _mix((z + _G) & _M64)
+        z = _next(z)
 
 
 def _tail(z: int, negative: bool) -> float:
     while True:
-        z = _mix((z + _G) & _M64)
+        z = _next(z)
         x = math.log(0.5 * (1.0 + _u53(z))) / _R
-        z = _mix((z + _G) & _M64)
+        z = _next(z)
         y = math.log(0.5 * (1.0 + _u53(z)))
         if -2.0 * y >= x * x:
             return x - _R if negative else _R - x
@@ -158,6 +168,20 @@ def _mix_np(z):
     return z ^ (z >> np.uint64(31))
 
 
+def _next_np(z):
+    return _mix_np(z + np.uint64(_G))
+
+
+def _u53_np(z):
+    """:func:`_u53` of each word."""
+    odd = ((z >> np.uint64(11)) | np.uint64(1)).astype(np.int64)
+    return (2 * odd - (1 << 53)).astype(np.float64) * _SCALE
+
+
+def _layer_np(z):
+    return (z & np.uint64(_LAYERS - 1)).astype(np.intp)
+
+
 def gauss_numpy(seed, stream, i, step):
     """``gauss`` for arrays (broadcast): the Python implementation of the Brian2 function.
 
@@ -165,18 +189,15 @@ def gauss_numpy(seed, stream, i, step):
     """
     seed, stream, i, step = (np.asarray(a, dtype=np.int64) for a in (seed, stream, i, step))
     if seed.ndim == stream.ndim == 0:  # one key (the usual case): keys as Python integers
-        k1 = _mix(int(seed) ^ (int(stream) << 56))
-        k1, k2 = np.uint64(k1), np.uint64(_mix((k1 + _G) & _M64))
+        k1, k2 = (np.uint64(k) for k in _keys(int(seed), int(stream)))
     else:
         k1 = _mix_np(seed.astype(np.uint64) ^ (stream.astype(np.uint64) << np.uint64(56)))
-        k2 = _mix_np(k1 + np.uint64(_G))
+        k2 = _next_np(k1)
     with np.errstate(over="ignore"):
         c = (step.astype(np.uint64) << np.uint64(20)) | i.astype(np.uint64)
         z = _mix_np(_mix_np(k1 + c * np.uint64(_G)) ^ k2)
     x_edge, ratio, _ = ziggurat_tables()
-    odd = ((z >> np.uint64(11)) | np.uint64(1)).astype(np.int64)
-    u = (2 * odd - (1 << 53)).astype(np.float64) * _SCALE
-    layer = (z & np.uint64(_LAYERS - 1)).astype(np.intp)
+    u, layer = _u53_np(z), _layer_np(z)
     out = np.array(u * x_edge[layer], dtype=np.float64)  # an array even when 0-d
     slow = np.flatnonzero(~(np.abs(u) < ratio[layer]))
     if slow.size:
@@ -191,9 +212,7 @@ def _slow_numpy(z):
     out, todo = np.empty(z.size), np.arange(z.size)
     with np.errstate(over="ignore"):
         while todo.size:
-            odd = ((z >> np.uint64(11)) | np.uint64(1)).astype(np.int64)
-            u = (2 * odd - (1 << 53)).astype(np.float64) * _SCALE
-            layer = (z & np.uint64(_LAYERS - 1)).astype(np.intp)
+            u, layer = _u53_np(z), _layer_np(z)
             inside = np.abs(u) < ratio[layer]
             out[todo[inside]] = u[inside] * x_edge[layer[inside]]
             tail = ~inside & (layer == 0)
@@ -204,11 +223,10 @@ def _slow_numpy(z):
             x = u * x_edge[layer]
             f0 = np.exp(-0.5 * (x_edge[layer] ** 2 - x * x))
             f1 = np.exp(-0.5 * (x_edge[layer + 1] ** 2 - x * x))
-            z = _mix_np(z + np.uint64(_G))
-            odd = ((z >> np.uint64(11)) | np.uint64(1)).astype(np.int64)
-            accept = f1 + 0.5 * (1.0 + (2 * odd - (1 << 53)) * _SCALE) * (f0 - f1) < 1.0
+            z = _next_np(z)
+            accept = f1 + 0.5 * (1.0 + _u53_np(z)) * (f0 - f1) < 1.0
             out[todo[accept]] = x[accept]
-            todo, z = todo[~accept], _mix_np(z[~accept] + np.uint64(_G))
+            todo, z = todo[~accept], _next_np(z[~accept])
     return out
 
 
