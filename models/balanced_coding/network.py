@@ -21,7 +21,7 @@ from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARI
                                        one_spike_per_step_judge)
 from rules.balanced import feedforward_synapses, recurrent_synapses
 
-#: ``{xi}``: white noise (``models.common.noise.white``); ``{key}``: its key variable
+#: ``{xi}`` and ``{key}``: white noise and its key (``models.common.noise.equations``)
 NEURON_EQUATIONS = (
     """
 dv/dt = -lam * v + I_ff + sigma_v * {xi} / sqrt(dt) : 1   # sigma_v is the noise s.d. per step
@@ -79,8 +79,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     defaultclock.dt = dt
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
-    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, VOLTAGE_NOISE),
-                                        key=noise.key_variable(rng))
+    equations = noise.equations(NEURON_EQUATIONS, rng, VOLTAGE_NOISE)
     neurons = NeuronGroup(
         copies * n_neurons, equations, threshold=JUDGE_THRESHOLD, reset="r += 1",
         events=dict(JUDGE_EVENTS), method="euler", name="neurons",  # Brian2 adds to it

@@ -123,7 +123,7 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
-        eqs = eqs.format(xi=noise.white(rng, STREAMS[pop][0]), key=noise.key_variable(rng))
+        eqs = noise.equations(eqs, rng, STREAMS[pop][0])
         groups[pop] = _population(pop, n, eqs, first, tournament, dt, refractory_steps,
                                   lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=sigma)
         noise.set_key(sim, groups[pop], rng)

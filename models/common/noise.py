@@ -79,9 +79,11 @@ def white(rng: str, stream: int) -> str:
     return "xi" if rng == "brian2" else f"({draw(stream)} / sqrt(dt))"
 
 
-def key_variable(rng: str) -> str:
-    """The declaration a group that uses :func:`normal` or :func:`white` needs."""
-    return "" if rng == "brian2" else "\n" + KEY_VARIABLE + "\n"
+def equations(template: str, rng: str, stream: int) -> str:
+    """Equations with ``{xi}`` (white noise of call site ``stream``, :func:`white`) and
+    ``{key}`` (the key variable the group then needs, or nothing with Brian2's generator)."""
+    key = "" if rng == "brian2" else "\n" + KEY_VARIABLE + "\n"
+    return template.format(xi=white(rng, stream), key=key)
 
 
 def set_key(sim, group, rng: str) -> None:

@@ -71,7 +71,7 @@ def build_network(sim, *, gamma, omega_f, omega_s, thresholds, command_values, d
     defaultclock.dt = dt
     command = sim.timed_array(command_values * Hz, dt=dt, name="command")
     cmd = NeuronGroup(dims, COMMAND_EQUATIONS, name="command_units")
-    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, 0), key=noise.key_variable(rng))
+    equations = noise.equations(NEURON_EQUATIONS, rng, 0)
     neurons = NeuronGroup(n_neurons, equations, threshold=THRESHOLD, reset="r += 1",
                           method="euler", name="neurons")
     neurons.lam_v = lam_v

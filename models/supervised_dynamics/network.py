@@ -89,8 +89,7 @@ def build_network(sim, *, a, f, thresholds, fast_initial, slow_initial, commands
     n_neurons, dims = f.shape
     defaultclock.dt = dt
     command = sim.timed_array(commands * Hz, dt=command_dt, name="command")
-    equations = NEURON_EQUATIONS.format(xi=noise.white(rng, VOLTAGE_NOISE),
-                                        key=noise.key_variable(rng))
+    equations = noise.equations(NEURON_EQUATIONS, rng, VOLTAGE_NOISE)
     neurons = NeuronGroup(n_neurons, equations, threshold=THRESHOLD, reset="r += 1",
                           refractory=refractory, method="euler", order=ORDER_NEURONS,
                           name="neurons")
