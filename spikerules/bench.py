@@ -34,21 +34,21 @@ from models.common.device import Simulation, gpu_available
 
 # -- random draws ---------------------------------------------------------------------------
 
-#: the Gaussian generators timed by :func:`draw_costs`: name -> Brian2 code of one draw
-GENERATORS = {"brian2 randn": "randn()", "gauss (fast)": "gauss(noise_key, 0, i, t_in_timesteps)"}
+#: the Gaussian generators timed by :func:`draw_costs`: name -> the models' rng value
+GENERATORS = {"brian2 randn": "brian2", "gauss (fast)": "fast"}
 
 
 def _brian_draw_loop(code, target, n, steps):
     """Loop time of ``x = code`` for ``n`` neurons over ``steps`` steps."""
     from brian2 import NeuronGroup, ms
 
-    from models.common.noise import KEY_VARIABLE
+    from models.common import noise
 
     with Simulation("bench-draws", target=target, seed=1,
                     code_params=dict(code=code, n=n, steps=steps)) as sim:
-        g = NeuronGroup(n, "x : 1\n" + KEY_VARIABLE, name="g")
+        g = NeuronGroup(n, "x : 1\n" + noise.KEY_VARIABLE, name="g")
         g.run_regularly(f"x = {code}", name="g_draw")
-        g.noise_key = 1.0
+        noise.set_key(sim, g, "fast")
         sim.run(sim.network(g), steps * 0.1 * ms)
         sim.finish()
         return sim.timings["loop_s"]
@@ -57,17 +57,17 @@ def _brian_draw_loop(code, target, n, steps):
 def draw_costs(targets, *, n=10_000, steps=2_000, log=print):
     """ns per standard normal draw of each generator on each target and of NumPy: the loop
     time of ``x = draw`` minus that of ``x = 0.5`` (the loop and the store), per draw."""
-    from models.common.noise import gauss_numpy
+    from models.common import noise
 
     rows, draws = [], n * steps
     for target in [t for t in targets if t in ("runtime", "cpp")]:
         base = _brian_draw_loop("0.5", target, n, steps)
-        for name, code in GENERATORS.items():
-            loop = _brian_draw_loop(code, target, n, steps)
+        for name, generator in GENERATORS.items():
+            loop = _brian_draw_loop(noise.normal(generator, 0), target, n, steps)
             rows.append(dict(generator=name, target=target, ns_per_draw=(loop - base) / draws * 1e9))
     rng, index = np.random.default_rng(1), np.arange(n)
     for name, draw in (("numpy standard_normal", lambda s: rng.standard_normal(n)),
-                       ("gauss (fast)", lambda s: gauss_numpy(1, 0, index, s))):
+                       ("gauss (fast)", lambda s: noise.gauss_numpy(1, 0, index, s))):
         t0 = time.perf_counter()
         for s in range(steps // 10):
             draw(s)

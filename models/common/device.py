@@ -236,6 +236,7 @@ class Simulation:
         from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
+        self._gauss = noise.gauss_function()  # the fast noise, known to every model's equations
         if self.target in RUNTIME_TARGETS:
             set_device("runtime")
             prefs.codegen.target = "cython" if self.target == "runtime" else "numpy"
@@ -327,8 +328,7 @@ class Simulation:
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
         self._started = True
-        # gauss: the fast noise of models.common.noise, known to every model's equations
-        kwargs = {"namespace": {"gauss": noise.gauss_function(), **(namespace or {})},
+        kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
