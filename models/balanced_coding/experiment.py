@@ -31,6 +31,11 @@ from models.common.signals import smoothed_white_noise
 
 NAME = "balanced-coding"
 
+#: projects shared by every duration (the learning input at ``input_cycle``, the evaluation
+#: at the most checkpoints) as long as they stay this small; larger ones are sized per run
+MAX_SHARED_INPUT_BYTES = 64 * 2**20
+MAX_SHARED_SYNAPSES = 10**6
+
 #: metrics of the one-line summary
 SUMMARY = ("coding_error_initial", "coding_error_final", "weight_distance_initial",
            "weight_distance_final", "rate_initial_hz", "rate_final_hz", "cv_isi_median")
@@ -69,17 +74,24 @@ def rule_parameters(p):
 
 
 def learn_weights(*, sim, f0, omega0, learn_input, duration, dt, first_checkpoint,
-                  raster_window, progress, **rules):
+                  raster_window, progress, stimulus_rows=None, **rules):
     """The learning simulation: one continuous run from (F0, Omega0) on ``learn_input``.
+
+    ``stimulus_rows`` sizes the input array (zeros after ``learn_input``, never read), so
+    that runs of other durations share the compiled project.
 
     Weight snapshots are taken every ``first_checkpoint`` until 128 of them, then every
     128 x ``first_checkpoint``; spikes are recorded in the first and last ``raster_window``.
     Returns (snapshot times in s, F snapshots, Omega snapshots, spike indices, spike times).
     """
     n_inputs, n_neurons = f0.shape
+    cycle = len(learn_input) * dt
+    if stimulus_rows is not None:  # the stimulus array at its upper bound: the same project
+        learn_input = np.concatenate(  # for every duration (only `cycle` steps are read)
+            [learn_input, np.zeros((stimulus_rows - len(learn_input), n_inputs))])
     objs = build_network(sim, copies=1, n_neurons=n_neurons, n_inputs=n_inputs,
                          stimulus_values=learn_input, columns=np.arange(n_inputs),
-                         cycle=len(learn_input) * dt, dt=dt, **rules)
+                         cycle=cycle, dt=dt, **rules)
     set_weights(sim, objs, f0[None], omega0[None])
     fine_dt, coarse_dt = first_checkpoint, 128 * first_checkpoint
     snaps = {}
@@ -127,10 +139,13 @@ def learn(p, inputs, result):
     """Phase 1: learning. Returns the checkpoints (times in s, F (K, M, N), Omega (K, N, N))."""
     if not p.learn:
         return np.zeros(1), inputs.f0[None], inputs.omega0[None]
+    # no duration in the key: a new duration changes only the run lengths in main.cpp
     sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
+    rows = p.steps(p.input_cycle)
+    if 8 * rows * p.n_inputs > MAX_SHARED_INPUT_BYTES:
+        rows = len(inputs.learn)
     sim = Simulation(NAME + "-learn", target=p.device, seed=p.seed, build_only=p.build_only,
-                     code_params=dict(sizes, rng=p.rng, duration=p.duration,
-                                      cycle=len(inputs.learn),
+                     code_params=dict(sizes, rng=p.rng, stimulus_rows=rows,
                                       first_checkpoint=p.first_checkpoint,
                                       raster_window=p.raster_window, progress=p.progress))
     with sim:
@@ -138,6 +153,7 @@ def learn(p, inputs, result):
                                 learn_input=inputs.learn, duration=p.duration, dt=p.dt,
                                 first_checkpoint=p.first_checkpoint,
                                 raster_window=p.raster_window, progress=p.progress,
+                                stimulus_rows=rows if sim.standalone else None,
                                 **rule_parameters(p))
     result.timings.update({f"learn_{k}": v for k, v in sim.timings.items()})
     wanted = float(p.dt / second) * np.asarray(p.checkpoint_steps())
@@ -152,27 +168,39 @@ def learn(p, inputs, result):
     return snap_t[pick], f_snaps[pick], omega_snaps[pick]
 
 
-def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt, **rules):
+def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt, slots=None,
+                     **rules):
     """The evaluation simulation: every weight snapshot frozen, as independent copies.
 
     Copies 0..K-1 see the decoder input; copies K..2K-1 see the test trials back to back and
-    are reset (V = r = 0) at the start of each trial. Returns spike indices and times.
+    are reset (V = r = 0) at the start of each trial. With ``slots`` > K the network holds
+    that many checkpoints (the unused ones rerun the last and are dropped), each copy drawing
+    the noise it would draw in a network of K: the spikes are those of K slots. Returns spike
+    indices and times.
     """
     n_ckpt, n_inputs, n_neurons = f.shape
+    slots = slots or n_ckpt
+    pad = slots - n_ckpt
+    f = np.concatenate([f, np.repeat(f[-1:], pad, axis=0)])
+    omega = np.concatenate([omega, np.repeat(omega[-1:], pad, axis=0)])
+    # the copy each slot is in a network of K checkpoints (2K and above: unused slots)
+    real = np.arange(n_ckpt)
+    number = np.concatenate([real, 2 * n_ckpt + np.arange(pad),
+                             n_ckpt + real, 2 * n_ckpt + pad + np.arange(pad)])
     n_steps = max(len(decoder_input), len(test_input))
     stim = np.zeros((n_steps, 2 * n_inputs))
     stim[: len(decoder_input), :n_inputs] = decoder_input
     stim[: len(test_input), n_inputs:] = test_input
-    columns = np.concatenate([np.tile(np.arange(n_inputs), n_ckpt),
-                              np.tile(np.arange(n_inputs, 2 * n_inputs), n_ckpt)])
-    objs = build_network(sim, copies=2 * n_ckpt, n_neurons=n_neurons, n_inputs=n_inputs,
+    columns = np.concatenate([np.tile(np.arange(n_inputs), slots),
+                              np.tile(np.arange(n_inputs, 2 * n_inputs), slots)])
+    objs = build_network(sim, copies=2 * slots, n_neurons=n_neurons, n_inputs=n_inputs,
                          stimulus_values=stim, columns=columns, cycle=(n_steps + 1) * dt,
-                         dt=dt, **rules)
+                         dt=dt, noise_index=_neuron_numbers(number, n_neurons), **rules)
     set_weights(sim, objs, np.concatenate([f, f]), np.concatenate([omega, omega]))
     objs["ff"].plastic = 0
     objs["rec"].plastic = 0
     neurons = objs["neurons"]
-    neurons.keep = np.repeat([1.0, 0.0], n_ckpt * n_neurons)
+    neurons.keep = np.repeat([1.0, 0.0], slots * n_neurons)
     neurons.run_regularly("v = keep * v\nr = keep * r", when="start", name="trial_reset",
                           clock=sim.clock(test_steps * dt, name="trial_clock"))
     spikes = SpikeMonitor(neurons, name="spikes")
@@ -181,24 +209,36 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
     sim.finish()
     if sim.build_only:
         return None
-    return np.asarray(spikes.i[:], dtype=np.int32), np.asarray(spikes.t[:] / second)
+    spike_i = _neuron_numbers(number, n_neurons)[np.asarray(spikes.i[:])]
+    keep = spike_i < 2 * n_ckpt * n_neurons  # in time order, and by neuron within a step
+    return spike_i[keep].astype(np.int32), np.asarray(spikes.t[:] / second)[keep]
 
 
 def evaluate(p, inputs, checkpoints, result):
     """Phase 2: the frozen-weight simulation of every checkpoint; its spikes (None if only
-    building)."""
+    building).
+
+    On C++ with the fast generator the project holds the checkpoints of the longest run
+    (:meth:`Params.max_checkpoints`), so that every duration reuses it; the spikes are the
+    same as with a project of the run's own checkpoints (``evaluate_weights``).
+    """
     ckpt_t, f_ckpt, omega_ckpt = checkpoints
     sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
     test_steps = p.steps(p.test_duration)
     sim = Simulation(NAME + "-evaluate", target=p.device, seed=p.seed + 1,
-                     build_only=p.build_only,
-                     code_params=dict(sizes, rng=p.rng, checkpoints=len(ckpt_t),
-                                      decoder=p.steps(p.decoder_duration), test=test_steps,
-                                      trials=p.test_trials))
+                     build_only=p.build_only)
+    slots = len(ckpt_t)
+    padded = 2 * p.max_checkpoints() * (p.n_neurons + p.n_inputs) * p.n_neurons
+    if sim.standalone and p.rng != "brian2" and padded <= MAX_SHARED_SYNAPSES:
+        slots = p.max_checkpoints()
+    sim.code_params = dict(sizes, rng=p.rng, checkpoints=slots,
+                           decoder=p.steps(p.decoder_duration), test=test_steps,
+                           trials=p.test_trials)
     with sim:
         spikes = evaluate_weights(sim=sim, f=f_ckpt, omega=omega_ckpt,
                                   decoder_input=inputs.decoder, test_input=inputs.test,
-                                  test_steps=test_steps, dt=p.dt, **rule_parameters(p))
+                                  test_steps=test_steps, dt=p.dt, slots=slots,
+                                  **rule_parameters(p))
     result.timings.update({f"evaluate_{k}": v for k, v in sim.timings.items()})
     return spikes
 
@@ -285,6 +325,11 @@ def run(p):
         measure(p, checkpoints, inputs, spikes, result)
     result.metrics.update({k: float(v) for k, v in result.timings.items()})
     return result
+
+
+def _neuron_numbers(copy_numbers, n):
+    """Neuron numbers of copies of ``n`` neurons renumbered as ``copy_numbers``."""
+    return (np.asarray(copy_numbers)[:, None] * n + np.arange(n)).ravel()
 
 
 def _copy_spikes(spike_i, spike_t, copy, n):

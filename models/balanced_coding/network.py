@@ -28,6 +28,7 @@ dv/dt = -lam * v + I_ff + sigma_v * {xi} / sqrt(dt) : 1   # sigma_v is the noise
 {key}I_ff : 1/second                  # F^T I, summed by the feedforward synapses
 r : 1                            # filtered spike train
 keep : 1 (constant)              # 0: the state is reset at every test trial (evaluation)
+noise_index : integer (constant) # the neuron's number in the noise streams (gauss)
 lam : 1/second (shared, constant)
 threshold : 1 (shared, constant)
 sigma_v : 1 (shared, constant)
@@ -67,19 +68,21 @@ def optimal_recurrent(f, mu):
 
 def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns, cycle, dt,
                   lam, threshold, sigma_v, sigma_t, eps_o, eps_f, alpha, beta, mu, rng="fast",
-                  feedforward=feedforward_synapses, recurrent=recurrent_synapses):
+                  noise_index=None, feedforward=feedforward_synapses,
+                  recurrent=recurrent_synapses):
     """Brian2 objects of ``copies`` independent networks (one for learning, many to evaluate).
 
     ``stimulus_values`` (steps, columns) is the input in 1/second; copy c's input unit d reads
     column ``columns[c * n_inputs + d]``. ``feedforward`` and ``recurrent`` build the two
     plastic pathways (default: the rules of ``rules.balanced``; another rule is a builder
-    with the same signature). ``rng`` picks the noise generator (``models.common.noise``).
-    Returns a dict of the objects.
+    with the same signature). ``rng`` picks the noise generator (``models.common.noise``);
+    with ``fast``, neuron k draws the noise of neuron ``noise_index[k]`` (default: its own
+    index). Returns a dict of the objects.
     """
     defaultclock.dt = dt
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
-    equations = noise.equations(NEURON_EQUATIONS, rng, VOLTAGE_NOISE)
+    equations = noise.equations(NEURON_EQUATIONS, rng, VOLTAGE_NOISE, index="noise_index")
     neurons = NeuronGroup(
         copies * n_neurons, equations, threshold=JUDGE_THRESHOLD, reset="r += 1",
         events=dict(JUDGE_EVENTS), method="euler", name="neurons",  # Brian2 adds to it
@@ -93,8 +96,11 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     neurons.sigma_t = sigma_t
     neurons.keep = 1
     noise.set_key(sim, neurons, rng)
+    if noise_index is None:
+        noise_index = np.arange(copies * n_neurons)
+    sim.set_values(neurons.noise_index, np.asarray(noise_index, dtype=np.int32))
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    score = f"v - threshold - sigma_t * {noise.normal(rng, THRESHOLD_NOISE)}"
+    score = f"v - threshold - sigma_t * {noise.normal(rng, THRESHOLD_NOISE, 'noise_index')}"
     arbitration = one_spike_per_step_judge(neurons, score_expression=score, block_size=n_neurons)
     ff = feedforward(inputs, neurons, eps_f=eps_f, alpha=alpha, copies=copies)
     rec = recurrent(neurons, eps_o=eps_o, beta=beta, mu=mu, copies=copies)

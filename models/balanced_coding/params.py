@@ -5,6 +5,7 @@ from typing import ClassVar
 from brian2 import Quantity, ms, second
 
 from models.common import ModelError, ModelParams, noise, param, parameters
+from models.common.params import MAX_STEPS
 
 
 @parameters
@@ -64,12 +65,14 @@ class Params(ModelParams):
         if self.steps(self.input_block) < 1:
             raise ModelError("input_block needs at least 1 step of dt")
 
-    def checkpoint_steps(self):
+    def checkpoint_steps(self, total=None):
         """Steps of the evaluated checkpoints: 0, then powers of two from
-        ``first_checkpoint`` on (as the official code), then the end of learning."""
+        ``first_checkpoint`` on (as the official code), then the end of learning (``total``
+        steps; default: the duration)."""
         if not self.learn:
             return [0]
-        total, first = self.steps(self.duration), self.steps(self.first_checkpoint)
+        total = self.steps(self.duration) if total is None else total
+        first = self.steps(self.first_checkpoint)
         steps, p = [0], 1
         while p < first:
             p *= 2
@@ -80,10 +83,14 @@ class Params(ModelParams):
             steps.append(total)
         return steps
 
+    def max_checkpoints(self):
+        """Checkpoints of the longest run the step counter allows (26 at the defaults)."""
+        return len(self.checkpoint_steps(total=MAX_STEPS))
+
     def recorded_bytes(self):
         """Inputs, weights of every evaluated copy and snapshot, and the spikes (estimate)."""
         m, n = self.n_inputs, self.n_neurons
-        k = len(self.checkpoint_steps())
+        k = self.max_checkpoints()  # the evaluation may hold that many (experiment.evaluate)
         learn_s = float(self.duration / second) if self.learn else 0.0
         first = float(self.first_checkpoint / second)
         snapshots = min(learn_s / first, 128) + learn_s / (128 * first) + 2
