@@ -38,12 +38,16 @@ sigma_t : 1 (shared, constant)
 )
 
 INPUT_EQUATIONS = """
-I = stimulus(t - cycle * floor((t + 0.5 * dt) / cycle), column) : 1/second  # repeats
+I : 1/second                         # the input of this step (READ_INPUT, once per step)
 dx/dt = -lam * x + I : 1             # leaky integral of the input: the signal to represent
 column : integer (constant)          # column of the stimulus array this unit reads
 cycle : second (shared, constant)    # the stimulus array repeats with this period
 lam : 1/second (shared, constant)
 """
+
+#: the input of the step, read at its start: once per input unit, not once per synapse that
+#: uses it (the feedforward synapses sum w_ff * I_pre); the stimulus array repeats
+READ_INPUT = "I = stimulus(t - cycle * floor((t + 0.5 * dt) / cycle), column)"
 
 #: the parameters ``build_network`` takes from the model's parameter record
 RULE_PARAMETERS = ("lam", "threshold", "sigma_v", "sigma_t", "eps_o", "eps_f", "alpha", "beta",
@@ -89,6 +93,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     )
     inputs.column = np.asarray(columns)
     inputs.cycle = cycle
+    inputs.run_regularly(READ_INPUT, when="start", name="inputs_read")
     for group in (inputs, neurons):
         group.lam = lam
     neurons.threshold = threshold
