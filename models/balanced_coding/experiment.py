@@ -139,7 +139,7 @@ def learn(p, inputs, result):
     """Phase 1: learning. Returns the checkpoints (times in s, F (K, M, N), Omega (K, N, N))."""
     if not p.learn:
         return np.zeros(1), inputs.f0[None], inputs.omega0[None]
-    # no duration in the key: a new duration changes only the run lengths in main.cpp
+    # no duration in the key: on cpp the run lengths are run arguments
     sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
     rows = p.steps(p.input_cycle)
     if 8 * rows * p.n_inputs > MAX_SHARED_INPUT_BYTES:

@@ -148,6 +148,23 @@ def _stable_clock_class():
 #: file in a build slot whose project has been built once (the slot can then seed others:
 #: later builds in it only rewrite files whose content changed, i.e. none within one entry)
 BUILT = ".built"
+#: the lengths of a cpp project's run() calls, in seconds (float64), read by main.cpp
+RUN_LENGTHS = "spikerules_run_lengths.bin"
+
+
+def _read_run_lengths(count: int) -> str:
+    """main.cpp code that reads the ``count`` run lengths (see Simulation._length_as_run_arg)."""
+    return f"""std::vector<double> _spikerules_run_lengths;
+{{
+    std::ifstream _f("{RUN_LENGTHS}", std::ios::binary);
+    double _d;
+    while (_f.read(reinterpret_cast<char*>(&_d), sizeof(double)))
+        _spikerules_run_lengths.push_back(_d);
+    if (_spikerules_run_lengths.size() != {count}) {{
+        std::cerr << "{RUN_LENGTHS}: expected {count} run lengths" << std::endl;
+        return 1;
+    }}
+}}"""
 
 
 def _seed_slot(slot: Path, entry: Path) -> None:
@@ -221,6 +238,7 @@ class Simulation:
         self._seed_group = None
         self._started = False
         self._progress_started = False
+        self._run_lengths = []  # cpp: the duration of every run() call, read by main.cpp
         self._lock_file = None
         self.directory: Path | None = None
 
@@ -311,11 +329,14 @@ class Simulation:
             net.add(self._seed_group)
         return net
 
-    def run(self, net, duration, report=None, report_period=None, namespace=None) -> None:
+    def run(self, net, duration, report=None, report_period=None, namespace=None,
+            report_min=0.0) -> None:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
         ``namespace`` holds the external names the equations use (TimedArrays, functions);
-        ``gauss`` (``models.common.noise``) is always there.
+        ``gauss`` (``models.common.noise``) is always there. On cpp the length of the run is
+        a run argument (a new duration recompiles nothing) and progress lines are printed
+        only for runs of at least ``report_min`` seconds.
         """
         from brian2 import device, second
 
@@ -332,16 +353,40 @@ class Simulation:
         kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
-            self._run_with_progress(net, duration, kwargs)
+            self._run_with_progress(net, duration, kwargs, report_min)
             return
         # on cuda no report at all (see _run_with_progress; progress lines untested there)
-        if report is not None and not self.standalone:
+        if report is not None and not self.standalone and duration >= report_min * second:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
+        self._length_as_run_arg(net)
         if not self.standalone:  # the loop after code generation, as Brian2 timed it
             self.timings["loop_s"] = float(device._last_run_time)
 
-    def _run_with_progress(self, net, duration, kwargs, chunks=10) -> None:
+    def _length_as_run_arg(self, net) -> int | None:
+        """On cpp, make the ``run()`` just queued read its length from a file at run time.
+
+        Brian2 writes ``net.run(12.5, ...)`` into main.cpp, so every new duration would
+        recompile main.cpp; the lengths go to ``RUN_LENGTHS`` instead (written by
+        :meth:`finish`). Returns the index of this run's length (None off cpp).
+        """
+        from brian2 import device
+
+        if self.target != "cpp":
+            return None
+        lines = next(args[1] for func, args in reversed(device.main_queue)
+                     if func == "run_network")
+        prefix = f"{net.name}.run("
+        k = len(self._run_lengths)
+        for n, line in enumerate(lines):
+            if line.startswith(prefix):
+                value, rest = line[len(prefix):].split(",", 1)
+                self._run_lengths.append(float(value))
+                lines[n] = f"{prefix}_spikerules_run_lengths[{k}],{rest}"
+                return k
+        raise DeviceError(f"this Brian2 queues runs differently: no '{prefix}' line found")
+
+    def _run_with_progress(self, net, duration, kwargs, report_min=0.0, chunks=10) -> None:
         """A standalone run in ``chunks`` pieces, each followed by a progress line.
 
         Brian2's own ``report`` makes the generated loop read the process CPU clock before
@@ -349,7 +394,9 @@ class Simulation:
         (``clock_gettime``) each time, and it made long runs several times slower. Pieces
         ending on whole time steps give the same simulation as one run. The loop time
         (``loop_s``) covers all pieces: our ``network.cpp`` adds up the runs' wall times
-        (``models.common.network_loop``).
+        (``models.common.network_loop``). The lines are computed from the pieces' lengths at
+        run time (they are run arguments) and printed if the whole is ``report_min`` seconds
+        or longer.
         """
         from brian2 import defaultclock, device, second
 
@@ -358,18 +405,26 @@ class Simulation:
         if not self._progress_started:
             device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
             self._progress_started = True
+        ends = sorted({total * k // chunks for k in range(1, chunks + 1)} - {0})
+        first = len(self._run_lengths)
+        last = first + len(ends) - 1
         done = 0
-        for k in range(1, chunks + 1):
-            end = total * k // chunks
-            if end == done:
-                continue
+        for end in ends:
             net.run((end - done) * dt * second, **kwargs)
             done = end
-            device.insert_code(
-                "main",
-                f'std::cout << "spikerules: {self.model}: {100 * done // total}% of '
-                f'{total * dt:g} s simulated, " << (std::time(nullptr) - _spikerules_t0) '
-                f'<< " s since the first report" << std::endl;')
+            k = self._length_as_run_arg(net)
+            device.insert_code("main", f"""{{
+    double _done = 0, _whole = 0;
+    for (int _k = {first}; _k <= {last}; _k++) {{
+        _whole += _spikerules_run_lengths[_k];
+        if (_k <= {k}) _done += _spikerules_run_lengths[_k];
+    }}
+    if (_whole >= {float(report_min)!r})
+        std::cout << "spikerules: {self.model}: " << (int)(100 * _done / _whole + 1e-9)
+                  << "% of " << _whole << " s simulated, "
+                  << (std::time(nullptr) - _spikerules_t0) << " s since the first report"
+                  << std::endl;
+}}""")
 
     def _shared_constants_as_run_args(self) -> None:
         """Move the values given to ``(shared, constant)`` parameters into the run arguments.
@@ -448,6 +503,8 @@ class Simulation:
         from brian2 import device
 
         self.directory = self._take_slot()
+        if self._run_lengths:
+            device.main_queue.insert(0, ("insert_code", _read_run_lengths(len(self._run_lengths))))
         marker, binary = self.directory / BUILT, self.directory / "main"
         with _first_build_turn(self.directory):  # the wait is not part of build_s
             before = binary.stat().st_mtime_ns if binary.exists() else None
@@ -463,13 +520,18 @@ class Simulation:
               f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
+        np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
         t0 = time.perf_counter()
-        device.run(
-            directory=str(self.directory),
-            results_directory="results",
-            with_output=True,
-            run_args=self._run_args,
-        )
+        try:
+            device.run(
+                directory=str(self.directory),
+                results_directory="results",
+                with_output=True,
+                run_args=self._run_args,
+            )
+        finally:  # Brian2 keeps every run's values (init_*.dat): 32 MB a run for some models
+            for path in (self.directory / "static_arrays").glob("init_*.dat*"):
+                path.unlink(missing_ok=True)
         self.timings["run_s"] = time.perf_counter() - t0
         loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
         if loop is not None:
