@@ -39,15 +39,17 @@ sigma_t : 1 (shared, constant)
 
 INPUT_EQUATIONS = """
 I : 1/second                         # the input of this step (READ_INPUT, once per step)
-dx/dt = -lam * x + I : 1             # leaky integral of the input: the signal to represent
+stimulus_now = stimulus(t - cycle * floor((t + 0.5 * dt) / cycle), column) : 1/second  # = I
+dx/dt = -lam * x + stimulus_now : 1  # leaky integral of the input: the signal to represent
 column : integer (constant)          # column of the stimulus array this unit reads
 cycle : second (shared, constant)    # the stimulus array repeats with this period
 lam : 1/second (shared, constant)
 """
 
 #: the input of the step, read at its start: once per input unit, not once per synapse that
-#: uses it (the feedforward synapses sum w_ff * I_pre); the stimulus array repeats
-READ_INPUT = "I = stimulus(t - cycle * floor((t + 0.5 * dt) / cycle), column)"
+#: uses it (the feedforward synapses sum w_ff * I_pre). The integral x reads the stimulus
+#: itself: the same value, in the arithmetic order of the runs before (same bits)
+READ_INPUT = "I = stimulus_now"
 
 #: the parameters ``build_network`` takes from the model's parameter record
 RULE_PARAMETERS = ("lam", "threshold", "sigma_v", "sigma_t", "eps_o", "eps_f", "alpha", "beta",

@@ -58,7 +58,8 @@ dv/dt = -lam * v + sigma_v * {xi} / sqrt(dt) : 1
 
 INPUT_EQUATIONS = """
 I : 1/second                         # the input of this step, read once at its start
-dx/dt = -trace_leak_e * x + I : 1    # the input trace cbar_E of the feedforward rule
+stimulus_now = stimulus(t, i) : 1/second  # = I (x reads it: the arithmetic order of before)
+dx/dt = -trace_leak_e * x + stimulus_now : 1  # the input trace cbar_E of the feedforward rule
 trace_leak_e : 1/second (shared, constant)
 """
 
@@ -121,7 +122,7 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
                          name="inputs")
     inputs.trace_leak_e = trace_leak_e
     # once per input unit, not once per feedforward synapse (they sum w_ff * I_pre)
-    inputs.run_regularly("I = stimulus(t, i)", when="start", name="inputs_read")
+    inputs.run_regularly("I = stimulus_now", when="start", name="inputs_read")
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v

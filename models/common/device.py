@@ -152,6 +152,28 @@ BUILT = ".built"
 RUN_LENGTHS = "spikerules_run_lengths.bin"
 
 
+def _drop_clock_resets(device) -> None:
+    """Remove the clock settings Brian2 writes into main.cpp before every run but the first.
+
+    Before each run Brian2 sets every clock to where the runs so far end (``timestep``,
+    ``t``), as literals. The C++ loop leaves each clock there already (its ``set_interval``
+    computes the same step from the same end time), so they change nothing; with the run
+    lengths read at run time they are dropped, since they would tie main.cpp to the lengths.
+    """
+    from brian2 import Clock
+
+    names = {device.get_array_name(v, access_data=False): v for v in device.arrays}
+    started, kept = False, []
+    for func, args in device.main_queue:
+        var = names.get(args[0]) if func == "set_by_single_value" else None
+        if (started and var is not None and isinstance(getattr(var, "owner", None), Clock)
+                and var.name in ("timestep", "t")):
+            continue
+        started = started or func == "run_network"
+        kept.append((func, args))
+    device.main_queue[:] = kept
+
+
 def _read_run_lengths(count: int) -> str:
     """main.cpp code that reads the ``count`` run lengths (see Simulation._length_as_run_arg)."""
     return f"""std::vector<double> _spikerules_run_lengths;
@@ -504,6 +526,7 @@ class Simulation:
 
         self.directory = self._take_slot()
         if self._run_lengths:
+            _drop_clock_resets(device)
             device.main_queue.insert(0, ("insert_code", _read_run_lengths(len(self._run_lengths))))
         marker, binary = self.directory / BUILT, self.directory / "main"
         with _first_build_turn(self.directory):  # the wait is not part of build_s
