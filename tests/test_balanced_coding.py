@@ -111,6 +111,18 @@ def test_non_learning_base_network_with_optimal_weights_codes_well():
     assert 2 < m["rate_final_hz"] < 30
 
 
+def test_a_new_duration_reuses_the_compiled_projects(quick_run, tmp_path, cache_dir):
+    """After the session's quick run (20 s), a 37-s run compiles nothing: its run lengths are
+    run arguments, the input array is sized at input_cycle and the evaluation holds the
+    checkpoints of the longest run (11 here, the quick run 10)."""
+    spikerules("run", "balanced-coding", "--quick", "--duration", "37s", "--seed", "5",
+               "--out", tmp_path / "run", cache=cache_dir)
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert m["learn_compiled"] == 0 and m["evaluate_compiled"] == 0
+    assert m["learning_time_s"] == 37.0
+    assert len(Params(duration=37 * second).checkpoint_steps()) == 11
+
+
 def test_checkpoints_are_powers_of_two_and_the_end():
     assert Params(learn=False).checkpoint_steps() == [0]
     result = run(Params(device="numpy", duration=1.5 * second, seed=2, **SHORT_EVAL))
