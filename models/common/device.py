@@ -181,6 +181,24 @@ def _first_build_turn(slot: Path):
         yield
 
 
+#: the C++ binary runs under this Python line, which writes the binary's peak resident memory
+#: (kB) to PEAK_FILE in the project directory: the simulation's own memory, apart from Python's
+#: and the compiler's
+PEAK_FILE = "peak_rss_kb"
+PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+                f"open({PEAK_FILE!r}, 'w').write(str(resource.getrusage("
+                "resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(code)")
+
+
+def peak_memory_mb():
+    """The largest resident memory (MB) of this process and of any child it waited for (a
+    standalone simulation, or the compiler where it ran): Linux reports kB."""
+    import resource
+
+    return max(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+
+
 @dataclass
 class Simulation:
     """Selects the Brian2 device for one model run and carries its seed-dependent values.
@@ -462,6 +480,13 @@ class Simulation:
               f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
+        peak_file = self.directory / PEAK_FILE
+        if self.target == "cpp":
+            from brian2 import prefs
+
+            peak_file.unlink(missing_ok=True)
+            prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER,
+                                                         "./main"]
         t0 = time.perf_counter()
         device.run(
             directory=str(self.directory),
@@ -470,6 +495,8 @@ class Simulation:
             run_args=self._run_args,
         )
         self.timings["run_s"] = time.perf_counter() - t0
+        if peak_file.exists():
+            self.timings["sim_peak_memory_mb"] = int(peak_file.read_text()) / 1024
         loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
         if loop is not None:
             self.timings["loop_s"] = float(loop)

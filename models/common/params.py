@@ -236,6 +236,8 @@ class ModelParams:
     QUICK: ClassVar[dict] = {}
     #: shown when ``--duration`` is given to a model without a ``duration`` parameter
     DURATION_HINT: ClassVar[str] = ""
+    #: other names of parameters for ``--set`` (the paper's symbol): {"N": "n_neurons"}
+    ALIASES: ClassVar[dict] = {}
 
     def __post_init__(self):
         for spec in self.specs():
@@ -283,6 +285,7 @@ class ModelParams:
 
     @classmethod
     def spec(cls, name):
+        name = cls.ALIASES.get(name, name)
         for spec in _specs(cls):
             if spec.name == name:
                 return spec
