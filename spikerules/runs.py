@@ -19,6 +19,9 @@ def execute(model, params, out=None, *, command=None):
     from models.common.device import peak_memory_mb
 
     params.check_resources()
+    statement = params.memory_statement()
+    if statement:
+        print(f"spikerules: {model.name}: {statement}", flush=True)
     t0 = time.perf_counter()
     result = model.run(params)
     result.metrics["wall_s"] = time.perf_counter() - t0

@@ -415,8 +415,9 @@ def collect(estimated, spikes, snapshots, drive, *, sizes, end_s):
         for name, l, _, var in estimated:
             series = np.asarray(getattr(snapshots[name], var)[:]).T
             last = final[f"{name}_beta" if name.startswith("rdd") else name]
-            out["snapshots"][name] = np.concatenate(
-                [series.reshape((-1, sizes[l], sizes[l + 1])), last[None]])
+            # a list of views of the recorded array and the final state: no copy of the
+            # recording (T x n_l x n_l+1 numbers: gigabytes for the largest networks)
+            out["snapshots"][name] = [*series.reshape((-1, sizes[l], sizes[l + 1])), last]
     if drive:  # (steps, all neurons)
         out["drive"] = np.hstack([np.asarray(m.n_drive[:]).T for m in drive])
     return out
