@@ -171,11 +171,18 @@ def learn(p, inputs, result):
     return snap_t[pick], f_snaps[pick], omega_snaps[pick]
 
 
-def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt, **rules):
+#: the evaluation prints progress lines from this many neuron-steps on (about a minute)
+PROGRESS_NEURON_STEPS = 1e9
+
+
+def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt,
+                     progress=False, **rules):
     """The evaluation simulation: every weight snapshot frozen, as independent copies.
 
     Copies 0..K-1 see the decoder input; copies K..2K-1 see the test trials back to back and
-    are reset (V = r = 0) at the start of each trial. Returns spike indices and times.
+    are reset (V = r = 0) at the start of each trial. ``progress``: print progress lines (the
+    model asks for them from :data:`PROGRESS_NEURON_STEPS` on). Returns spike indices and
+    times.
     """
     n_ckpt, n_inputs, n_neurons = f.shape
     n_steps = max(len(decoder_input), len(test_input))
@@ -196,7 +203,8 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
                           clock=sim.clock(test_steps * dt, name="trial_clock"))
     spikes = SpikeMonitor(neurons, name="spikes")
     net = sim.network(*[o for k, o in objs.items() if k != "stimulus"], spikes)
-    sim.run(net, n_steps * dt, namespace={"stimulus": objs["stimulus"]})
+    sim.run(net, n_steps * dt, namespace={"stimulus": objs["stimulus"]},
+            report="text" if progress else None)
     sim.finish()
     if sim.build_only:
         return None
@@ -209,16 +217,22 @@ def evaluate(p, inputs, checkpoints, result):
     ckpt_t, f_ckpt, omega_ckpt = checkpoints
     sizes = dict(n_neurons=p.n_neurons, n_inputs=p.n_inputs, dt=p.dt)
     test_steps = p.steps(p.test_duration)
+    n_steps = max(p.steps(p.decoder_duration), test_steps * p.test_trials)
+    long = p.progress and 2 * len(ckpt_t) * p.n_neurons * n_steps >= PROGRESS_NEURON_STEPS
     sim = Simulation(NAME + "-evaluate", target=p.device, seed=p.seed + 1,
                      build_only=p.build_only,
-                     code_params=dict(sizes, rng=p.rng, recurrence=p.recurrence,
-                                      checkpoints=len(ckpt_t),
+                     code_params=dict(sizes, rng=p.rng, checkpoints=len(ckpt_t),
                                       decoder=p.steps(p.decoder_duration), test=test_steps,
-                                      trials=p.test_trials))
+                                      trials=p.test_trials,
+                                      # (keys absent by default: the cache keys of before)
+                                      **({"progress": True} if long else {}),
+                                      **({"recurrence": p.recurrence}
+                                         if p.recurrence != "dense" else {})))
     with sim:
         spikes = evaluate_weights(sim=sim, f=f_ckpt, omega=omega_ckpt,
                                   decoder_input=inputs.decoder, test_input=inputs.test,
-                                  test_steps=test_steps, dt=p.dt, **rule_parameters(p))
+                                  test_steps=test_steps, dt=p.dt, progress=long,
+                                  **rule_parameters(p))
     result.timings.update({f"evaluate_{k}": v for k, v in sim.timings.items()})
     return spikes
 
