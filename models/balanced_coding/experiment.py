@@ -234,6 +234,7 @@ def evaluate(p, inputs, checkpoints, result):
                                   test_steps=test_steps, dt=p.dt, progress=long,
                                   **rule_parameters(p))
     result.timings.update({f"evaluate_{k}": v for k, v in sim.timings.items()})
+    result.timings["evaluate_simulated_s"] = n_steps * float(p.dt / second)
     return spikes
 
 
