@@ -182,12 +182,14 @@ def _first_build_turn(slot: Path):
 
 
 #: the C++ binary runs under this Python line, which writes the binary's peak resident memory
-#: (kB) to PEAK_FILE in the project directory: the simulation's own memory, apart from Python's
-#: and the compiler's
+#: (kB) and its CPU time (user + system, s) to PEAK_FILE in the project directory: the
+#: simulation's own, apart from Python's and the compiler's (CPU time, unlike the loop's wall
+#: time, hardly changes when other processes share the cores)
 PEAK_FILE = "peak_rss_kb"
 PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
-                f"open({PEAK_FILE!r}, 'w').write(str(resource.getrusage("
-                "resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(code)")
+                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                f"open({PEAK_FILE!r}, 'w').write(f'{{u.ru_maxrss}} {{u.ru_utime + u.ru_stime}}'); "
+                "sys.exit(code)")
 
 
 def peak_memory_mb():
@@ -496,7 +498,9 @@ class Simulation:
         )
         self.timings["run_s"] = time.perf_counter() - t0
         if peak_file.exists():
-            self.timings["sim_peak_memory_mb"] = int(peak_file.read_text()) / 1024
+            peak_kb, cpu_s = peak_file.read_text().split()
+            self.timings["sim_peak_memory_mb"] = int(peak_kb) / 1024
+            self.timings["sim_cpu_s"] = float(cpu_s)
         loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
         if loop is not None:
             self.timings["loop_s"] = float(loop)
