@@ -88,8 +88,9 @@ def balanced_rows(results):
             cv=_number(result, "cv_isi_median"),
             spikes_per_step=_number(result, "spikes_per_step_final"),
             wall_per_s=_number(result, "evaluate_loop_s") / m["evaluate_simulated_s"],
-            peak_mb=_number(result, "sim_peak_memory_mb" if "evaluate_sim_peak_memory_mb" not in m
-                            else "evaluate_sim_peak_memory_mb"),
+            cpu_per_s=_number(result, "evaluate_sim_cpu_s") / m["evaluate_simulated_s"],
+            peak_mb=_number(result, "evaluate_sim_peak_memory_mb"
+                            if "evaluate_sim_peak_memory_mb" in m else "peak_memory_mb"),
             process_peak_mb=_number(result, "peak_memory_mb")))
     return sorted(rows, key=lambda r: (r["target"], r["n"]))
 
@@ -107,23 +108,27 @@ def rdd_rows(results):
             target=result.params["device"], sizes=sizes, fan_in=sizes[0], synapses=synapses,
             angle=_number(result, "rdd_angle_deg"), sign=_number(result, "rdd_sign_agreement"),
             simulated_s=simulated, wall_per_s=_number(result, "loop_s") / simulated,
-            events_per_s=np.nan,
-            peak_mb=_number(result, "sim_peak_memory_mb"),
+            cpu_per_s=_number(result, "sim_cpu_s") / simulated,
+            peak_mb=_number(result, "sim_peak_memory_mb" if "sim_peak_memory_mb" in result.metrics
+                            else "peak_memory_mb"),
             process_peak_mb=_number(result, "peak_memory_mb")))
     return sorted(rows, key=lambda r: (r["target"], r["synapses"]))
 
 
 def slopes(results):
-    """{'balanced_TARGET': slope of wall time per simulated second against N,
-    'rdd_TARGET': against the synapse count}, fitted from SLOPE_FROM on."""
+    """{'balanced_TARGET': slope of the loop's wall time per simulated second against N,
+    'rdd_TARGET': against the synapse count, and '..._cpu' of the simulation's CPU time
+    (C++)}, fitted from SLOPE_FROM on."""
     out = {}
     for name, rows, size in (("balanced", balanced_rows(results), "n"),
                              ("rdd", rdd_rows(results), "synapses")):
         for target in sorted({r["target"] for r in rows}):
             sel = [r for r in rows if r["target"] == target]
-            out[f"{name}_{target}"] = loglog_slope([r[size] for r in sel],
-                                                   [r["wall_per_s"] for r in sel],
-                                                   min_size=SLOPE_FROM[name])
+            for cost, suffix in (("wall_per_s", ""), ("cpu_per_s", "_cpu")):
+                slope = loglog_slope([r[size] for r in sel], [r[cost] for r in sel],
+                                     min_size=SLOPE_FROM[name])
+                if np.isfinite(slope):
+                    out[f"{name}_{target}{suffix}"] = slope
     return out
 
 
@@ -134,16 +139,19 @@ def _by_target(rows):
 
 
 def _cost(ax, rows, size, slope_from, xlabel):
-    fitted = {}
     for target, sel, style in _by_target(rows):
         x = np.array([r[size] for r in sel], float)
         y = np.array([r["wall_per_s"] for r in sel])
-        fitted[target] = loglog_slope(x, y, min_size=slope_from)
-        ax.loglog(x, y, label=f"{target} (slope {fitted[target]:.2f})", **style)
+        ax.loglog(x, y, label=f"{target} loop wall (slope "
+                  f"{loglog_slope(x, y, min_size=slope_from):.2f})", **style)
+        cpu = np.array([r["cpu_per_s"] for r in sel])
+        if np.isfinite(cpu).any():
+            ax.loglog(x, cpu, ls="--", mfc="none", color=style["color"],
+                      marker=style["marker"], label=f"{target} simulation CPU (slope "
+                      f"{loglog_slope(x, cpu, min_size=slope_from):.2f})")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("loop wall s per simulated s")
+    ax.set_ylabel("s per simulated s")
     ax.legend(frameon=False, fontsize=7)
-    return fitted
 
 
 def draw(results, title=""):
