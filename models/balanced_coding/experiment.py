@@ -143,6 +143,11 @@ def learn_weights(*, sim, f0, omega0, learn_input, duration, dt, first_checkpoin
 
 def learn(p, inputs, result):
     """Phase 1: learning. Returns the checkpoints (times in s, F (K, M, N), Omega (K, N, N))."""
+    if not p.learn and "duration" in p.changed():
+        decoder, test = (float(q / second) for q in (p.decoder_duration, p.test_duration))
+        print(f"spikerules: {NAME}: learn=0: the duration (learning time) is not used; the "
+              f"frozen network runs a {decoder:g}-s decoder run and {p.test_trials} test "
+              f"trials of {test:g} s", flush=True)
     if not p.learn:
         omega = None if inputs.omega0 is None else inputs.omega0[None]
         return np.zeros(1), inputs.f0[None], omega
