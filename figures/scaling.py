@@ -24,7 +24,7 @@ DESCRIPTION = "scaling: balanced-coding to N = 100,000, RDD to 10,000 -> 2,500"
 BALANCED_N = (20, 63, 200, 632, 2000, 6325, 20000, 63246, 100000)
 RDD_SIZES = ("64,32", "256,64", "1000,250", "2500,625", "5000,1250", "10000,2500")
 #: the largest sizes each target runs (runtime holds everything in Python and is slower)
-LARGEST = {"cpp": (100000, 10000), "runtime": (20000, 1000)}
+LARGEST = {"cpp": (100000, 10000), "runtime": (100000, 2500)}
 
 BALANCED = {"learn": "0", "recurrence": "lowrank", "input_seed": "1"}
 BALANCED_FULL = {"decoder_duration": "10s", "test_duration": "10s", "test_trials": "1"}
