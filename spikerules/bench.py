@@ -4,7 +4,8 @@ For each benchmark the same network (size, simulated time, seed) runs on Brian2'
 (Cython), on ``cpp_standalone``, on ``cuda_standalone`` where a GPU is present, and as a plain
 NumPy loop, all in one process. Brian2's loop is timed as Brian2 times it (code generation and
 compilation excluded; the C++ build time is reported apart). ``--scaling`` repeats this over
-two orders of magnitude of network size and draws wall time against size on log-log axes.
+three to four orders of magnitude of network size (balanced-coding to N = 100,000, rdd to
+10,000 -> 2,500) and draws wall time against size on log-log axes.
 First, :func:`draw_costs` times one Gaussian draw of each generator (Brian2's ``randn`` and
 ``models.common.noise``'s ``gauss``) on each target, and NumPy's.
 
