@@ -13,7 +13,7 @@ class Params(ModelParams):
 
     duration: Quantity = param(500 * second, "learning time (the paper learns 14,000 s)",
                                unit="second", minimum=0)
-    n_neurons: int = param(20, "network size", minimum=2)
+    n_neurons: int = param(20, "network size N (--set N=... works too)", minimum=2)
     n_inputs: int = param(2, "input dimensions", minimum=1)
     dt: Quantity = param(1 * ms, "time step (the algorithm is defined per step)", unit="ms",
                          above=0)
