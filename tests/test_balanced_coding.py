@@ -14,6 +14,7 @@ from models.balanced_coding import Params, run
 from models.balanced_coding.experiment import learn_weights
 from models.balanced_coding.network import initial_weights, optimal_recurrent
 from models.balanced_coding.reference import algorithm1
+from models.common import ModelError
 from models.common.device import Simulation
 from models.common.signals import smoothed_white_noise
 
@@ -121,6 +122,43 @@ def test_a_new_duration_reuses_the_compiled_projects(quick_run, tmp_path, cache_
     assert m["learn_compiled"] == 0 and m["evaluate_compiled"] == 0
     assert m["learning_time_s"] == 37.0
     assert len(Params(duration=37 * second).checkpoint_steps()) == 11
+
+
+#: a frozen network short enough for two runs in the default test session
+LOWRANK_EVAL = dict(learn=False, decoder_duration=1 * second, test_duration=1 * second,
+                    test_trials=2, seed=4)
+
+
+def _frozen_spikes(recurrence, n, device):
+    result = run(Params(device=device, recurrence=recurrence, n_neurons=n, **LOWRANK_EVAL))
+    return result.spikes["test_initial"], result.metrics
+
+
+@pytest.mark.parametrize("device, n", [
+    ("runtime", 20), ("runtime", 200),
+    pytest.param("cpp", 20, marks=pytest.mark.slow),  # two C++ builds of a minute each
+    pytest.param("cpp", 200, marks=pytest.mark.slow),
+])
+def test_lowrank_recurrence_gives_the_dense_networks_spikes(device, n):
+    """Omega = -F^T F - mu I through the M-dimensional read-out: the same seed gives the
+    dense matrix's spikes, spike for spike, and so the same metrics."""
+    (i_dense, t_dense), m_dense = _frozen_spikes("dense", n, device)
+    (i_low, t_low), m_low = _frozen_spikes("lowrank", n, device)
+    assert i_dense.size > 200  # the network is active: the comparison means something
+    np.testing.assert_array_equal(i_low, i_dense)
+    np.testing.assert_array_equal(t_low, t_dense)
+    for key in ("coding_error_final", "coding_error_readout_final", "rate_final_hz"):
+        assert m_low[key] == m_dense[key], key
+    assert m_low["weight_distance_final"] == pytest.approx(m_dense["weight_distance_final"],
+                                                           rel=1e-9)
+
+
+def test_lowrank_recurrence_needs_frozen_weights():
+    with pytest.raises(ModelError, match="learn=0"):
+        Params(recurrence="lowrank")
+    assert Params(learn=False, recurrence="lowrank").recorded_bytes() < 1e8
+    big = Params(learn=False, recurrence="lowrank", n_neurons=100_000)
+    assert big.recorded_bytes() < 2e9 < Params(learn=False, n_neurons=100_000).recorded_bytes()
 
 
 def test_checkpoints_are_powers_of_two_and_the_end():

@@ -220,6 +220,26 @@ def _first_build_turn(slot: Path):
         yield
 
 
+#: the C++ binary runs under this Python line, which writes the binary's peak resident memory
+#: (kB) and its CPU time (user + system, s) to PEAK_FILE in the project directory: the
+#: simulation's own, apart from Python's and the compiler's (CPU time, unlike the loop's wall
+#: time, hardly changes when other processes share the cores)
+PEAK_FILE = "peak_rss_kb"
+PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                f"open({PEAK_FILE!r}, 'w').write(f'{{u.ru_maxrss}} {{u.ru_utime + u.ru_stime}}'); "
+                "sys.exit(code)")
+
+
+def peak_memory_mb():
+    """The largest resident memory (MB) of this process and of any child it waited for (a
+    standalone simulation, or the compiler where it ran): Linux reports kB."""
+    import resource
+
+    return max(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+
+
 @dataclass
 class Simulation:
     """Selects the Brian2 device for one model run and carries its seed-dependent values.
@@ -544,6 +564,13 @@ class Simulation:
         if self.build_only:
             return
         np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
+        peak_file = self.directory / PEAK_FILE
+        if self.target == "cpp":
+            from brian2 import prefs
+
+            peak_file.unlink(missing_ok=True)
+            prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER,
+                                                         "./main"]
         t0 = time.perf_counter()
         try:
             device.run(
@@ -556,6 +583,10 @@ class Simulation:
             for path in (self.directory / "static_arrays").glob("init_*.dat*"):
                 path.unlink(missing_ok=True)
         self.timings["run_s"] = time.perf_counter() - t0
+        if peak_file.exists():
+            peak_kb, cpu_s = peak_file.read_text().split()
+            self.timings["sim_peak_memory_mb"] = int(peak_kb) / 1024
+            self.timings["sim_cpu_s"] = float(cpu_s)
         loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
         if loop is not None:
             self.timings["loop_s"] = float(loop)
