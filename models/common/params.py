@@ -271,10 +271,13 @@ class ModelParams:
         parts, have = self.memory_parts(), available_memory()
         need = sum(parts.values())
         if need > 0.8 * have:
-            listed = " + ".join(f"{what} {b / 1e9:.3g} GB" for what, b in parts.items())
-            raise ModelError(f"this run would hold about {need / 1e9:.3g} GB ({listed}), "
-                             f"more than the {have / 1e9:.3g} GB of memory free; "
-                             "shorten it, make it smaller or record less")
+            if len(parts) == 1:
+                what = f"GB of {next(iter(parts))}"
+            else:
+                what = "GB (" + " + ".join(f"{k} {b / 1e9:.3g} GB" for k, b in parts.items()) + ")"
+            raise ModelError(f"this run would hold about {need / 1e9:.3g} {what}, more than the "
+                             f"{have / 1e9:.3g} GB of memory free; shorten it, make it smaller "
+                             "or record less")
 
     def _check_steps(self):
         """Every time-valued parameter must fit Brian2's 32-bit step index at ``dt``."""
