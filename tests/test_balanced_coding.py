@@ -135,8 +135,11 @@ def _frozen_spikes(recurrence, n, device):
 
 
 @pytest.mark.parametrize("device, n", [
-    ("runtime", 20), ("runtime", 200),
-    pytest.param("cpp", 20, marks=pytest.mark.slow),  # two C++ builds of a minute each
+    ("numpy", 20), ("numpy", 200),  # no compilation in the default run
+    # a Cython build of two minutes, two C++ builds of a minute each
+    pytest.param("runtime", 20, marks=pytest.mark.slow),
+    pytest.param("runtime", 200, marks=pytest.mark.slow),
+    pytest.param("cpp", 20, marks=pytest.mark.slow),
     pytest.param("cpp", 200, marks=pytest.mark.slow),
 ])
 def test_lowrank_recurrence_gives_the_dense_networks_spikes(device, n):
