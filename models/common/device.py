@@ -197,8 +197,10 @@ def _seed_slot(slot: Path, entry: Path) -> None:
     """
     for other in sorted(entry.glob("slot-*")):
         if other != slot and (other / BUILT).exists():
+            # not what a run writes or deletes while the sibling may be running
+            transient = ("results", ".lock", BUILT, PEAK_FILE, RUN_LENGTHS, "init_*.dat*")
             shutil.copytree(other, slot, symlinks=True, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("results", ".lock", BUILT))
+                            ignore=shutil.ignore_patterns(*transient))
             return
 
 
