@@ -106,7 +106,6 @@ def balanced_setup(p, lowrank=False):
 
     rng = np.random.default_rng(p.seed)
     f = initial_weights(rng, p.n_inputs, p.n_neurons, recurrent=False)
-    rng.bit_generator.advance(p.n_neurons**2)  # (the uniforms of the random initial Omega)
     inputs = smoothed_white_noise(rng, p.steps(p.duration), p.n_inputs,
                                   amplitude=p.input_amplitude,
                                   smoothing_steps=float(p.input_smoothing / p.dt),

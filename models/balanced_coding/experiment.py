@@ -63,12 +63,11 @@ def draw_inputs(p):
     (with ``input_seed`` the inputs from a generator of their own).
 
     The low-rank network skips the N x N draw of the random initial Omega without making it
-    (the generator moves on by as many numbers), so its inputs are the dense network's.
+    (:func:`initial_weights`), so its inputs are the dense network's.
     """
     rng = np.random.default_rng(p.seed)
     if p.recurrence == "lowrank":
         f0 = initial_weights(rng, p.n_inputs, p.n_neurons, recurrent=False)
-        rng.bit_generator.advance(p.n_neurons**2)  # the uniforms of the dense Omega0
         omega0 = None
     else:
         f0, omega0 = initial_weights(rng, p.n_inputs, p.n_neurons)
@@ -155,12 +154,12 @@ def learn_weights(*, sim, f0, omega0, learn_input, duration, dt, first_checkpoin
 
 def learn(p, inputs, result):
     """Phase 1: learning. Returns the checkpoints (times in s, F (K, M, N), Omega (K, N, N))."""
-    if not p.learn and "duration" in p.changed():
-        decoder, test = (float(q / second) for q in (p.decoder_duration, p.test_duration))
-        print(f"spikerules: {NAME}: learn=0: the duration (learning time) is not used; the "
-              f"frozen network runs a {decoder:g}-s decoder run and {p.test_trials} test "
-              f"trials of {test:g} s", flush=True)
     if not p.learn:
+        if "duration" in p.changed():
+            decoder, test = (float(q / second) for q in (p.decoder_duration, p.test_duration))
+            print(f"spikerules: {NAME}: learn=0: the duration (learning time) is not used; "
+                  f"the frozen network runs a {decoder:g}-s decoder run and {p.test_trials} "
+                  f"test trials of {test:g} s", flush=True)
         omega = None if inputs.omega0 is None else inputs.omega0[None]
         return np.zeros(1), inputs.f0[None], omega
     # no duration in the key: on cpp the run lengths are run arguments
@@ -217,6 +216,7 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
     real = np.arange(n_ckpt)
     number = np.concatenate([real, 2 * n_ckpt + np.arange(pad),
                              n_ckpt + real, 2 * n_ckpt + pad + np.arange(pad)])
+    neuron_number = _neuron_numbers(number, n_neurons)
     n_steps = max(len(decoder_input), len(test_input))
     stim = np.zeros((n_steps, 2 * n_inputs))
     stim[: len(decoder_input), :n_inputs] = decoder_input
@@ -225,7 +225,7 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
                               np.tile(np.arange(n_inputs, 2 * n_inputs), slots)])
     objs = build_network(sim, copies=2 * slots, n_neurons=n_neurons, n_inputs=n_inputs,
                          stimulus_values=stim, columns=columns, cycle=(n_steps + 1) * dt,
-                         dt=dt, noise_index=_neuron_numbers(number, n_neurons), **rules)
+                         dt=dt, noise_index=neuron_number, **rules)
     set_weights(sim, objs, np.concatenate([f, f]),
                 None if omega is None else np.concatenate([omega, omega]))
     freeze(objs)
@@ -240,7 +240,7 @@ def evaluate_weights(*, sim, f, omega, decoder_input, test_input, test_steps, dt
     sim.finish()
     if sim.build_only:
         return None
-    spike_i = _neuron_numbers(number, n_neurons)[np.asarray(spikes.i[:])]
+    spike_i = neuron_number[np.asarray(spikes.i[:])]
     keep = spike_i < 2 * n_ckpt * n_neurons  # in time order, and by neuron within a step
     return spike_i[keep].astype(np.int32), np.asarray(spikes.t[:] / second)[keep]
 
@@ -385,7 +385,7 @@ def measure(p, checkpoints, inputs, spikes, result):
         m["coding_error_readout_final"] = readout_error(p, x_tests, final, f_ckpt[-1].T)
         m["rate_max_final_hz"] = float(rates.max())
         m["spikes_per_step_final"] = final[0].size / (p.test_trials * p.steps(p.test_duration))
-    if p.learn:
+    else:
         m["max_spikes_per_step"] = max_spikes_per_step(result.spikes["learning"][1],
                                                        float(p.dt / second))
 

@@ -83,11 +83,13 @@ VOLTAGE_NOISE, THRESHOLD_NOISE = 0, 1
 def initial_weights(rng, n_inputs, n_neurons, recurrent=True):
     """F: random unit columns; Omega: weak random recurrence, strong autapses (official code).
 
-    ``recurrent=False``: F alone (Omega is not drawn).
+    ``recurrent=False``: F alone; the generator skips Omega's N x N uniforms without making
+    them (one 64-bit word each), so what it draws next is what it would draw after Omega.
     """
     f = 0.5 * rng.standard_normal((n_inputs, n_neurons))
     f /= np.sqrt(np.sum(f**2, axis=0, keepdims=True))
     if not recurrent:
+        rng.bit_generator.advance(n_neurons**2)
         return f
     omega = -0.2 * rng.random((n_neurons, n_neurons)) - 0.5 * np.eye(n_neurons)
     return f, omega

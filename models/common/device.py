@@ -373,14 +373,12 @@ class Simulation:
             net.add(self._seed_group)
         return net
 
-    def run(self, net, duration, report=None, report_period=None, namespace=None,
-            report_min=0.0) -> None:
+    def run(self, net, duration, report=None, report_period=None, namespace=None) -> None:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
         ``namespace`` holds the external names the equations use (TimedArrays, functions);
         ``gauss`` (``models.common.noise``) is always there. On cpp the length of the run is
-        a run argument (a new duration recompiles nothing) and progress lines are printed
-        only for runs of at least ``report_min`` seconds.
+        a run argument (a new duration recompiles nothing).
         """
         from brian2 import device, second
 
@@ -397,10 +395,10 @@ class Simulation:
         kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
-            self._run_with_progress(net, duration, kwargs, report_min)
+            self._run_with_progress(net, duration, kwargs)
             return
         # on cuda no report at all (see _run_with_progress; progress lines untested there)
-        if report is not None and not self.standalone and duration >= report_min * second:
+        if report is not None and not self.standalone:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
         self._length_as_run_arg(net)
@@ -430,7 +428,7 @@ class Simulation:
                 return k
         raise DeviceError(f"this Brian2 queues runs differently: no '{prefix}' line found")
 
-    def _run_with_progress(self, net, duration, kwargs, report_min=0.0, chunks=10) -> None:
+    def _run_with_progress(self, net, duration, kwargs, chunks=10) -> None:
         """A standalone run in ``chunks`` pieces, each followed by a progress line.
 
         Brian2's own ``report`` makes the generated loop read the process CPU clock before
@@ -439,8 +437,7 @@ class Simulation:
         ending on whole time steps give the same simulation as one run. The loop time
         (``loop_s``) covers all pieces: our ``network.cpp`` adds up the runs' wall times
         (``models.common.network_loop``). The lines are computed from the pieces' lengths at
-        run time (they are run arguments) and printed if the whole is ``report_min`` seconds
-        or longer.
+        run time (they are run arguments).
         """
         from brian2 import defaultclock, device, second
 
@@ -463,11 +460,10 @@ class Simulation:
         _whole += _spikerules_run_lengths[_k];
         if (_k <= {k}) _done += _spikerules_run_lengths[_k];
     }}
-    if (_whole >= {float(report_min)!r})
-        std::cout << "spikerules: {self.model}: " << (int)(100 * _done / _whole + 1e-9)
-                  << "% of " << _whole << " s simulated, "
-                  << (std::time(nullptr) - _spikerules_t0) << " s since the first report"
-                  << std::endl;
+    std::cout << "spikerules: {self.model}: " << (int)(100 * _done / _whole + 1e-9)
+              << "% of " << _whole << " s simulated, "
+              << (std::time(nullptr) - _spikerules_t0) << " s since the first report"
+              << std::endl;
 }}""")
 
     def _shared_constants_as_run_args(self) -> None:
@@ -565,7 +561,8 @@ class Simulation:
               f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
-        np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
+        if self._run_lengths:  # read by main.cpp (see _length_as_run_arg)
+            np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
         peak_file = self.directory / PEAK_FILE
         if self.target == "cpp":
             from brian2 import prefs
