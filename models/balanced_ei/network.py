@@ -126,10 +126,10 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
-        eqs = noise.equations(eqs, rng, STREAMS[pop][0])
+        eqs = noise.equations(eqs, rng, STREAMS[pop])
         groups[pop] = _population(pop, n, eqs, first, tournament, dt, refractory_steps,
                                   lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=sigma)
-        noise.set_key(sim, groups[pop], rng)
+        noise.prepare(sim, groups[pop], rng, STREAMS[pop])
     exc, inh = groups["exc"], groups["inh"]
     exc.trace_leak_i = trace_leak_i
     exc.run_regularly("cbar_i = (1 - trace_leak_i * dt) * cbar_i + spiked\nspiked = 0",

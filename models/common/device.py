@@ -298,7 +298,7 @@ class Simulation:
         from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
-        self._gauss = noise.gauss_function()  # the fast noise, known to every model's equations
+        self._noise_functions = noise.functions()  # the fast noise, known to every model's code
         if self.target in RUNTIME_TARGETS:
             set_device("runtime")
             prefs.codegen.target = "cython" if self.target == "runtime" else "numpy"
@@ -377,7 +377,7 @@ class Simulation:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
         ``namespace`` holds the external names the equations use (TimedArrays, functions);
-        ``gauss`` (``models.common.noise``) is always there. On cpp the length of the run is
+        ``gauss``, ``gauss_fast`` and ``gauss_fix`` (``models.common.noise``) are always there. On cpp the length of the run is
         a run argument (a new duration recompiles nothing).
         """
         from brian2 import device, second
@@ -392,7 +392,7 @@ class Simulation:
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
         self._started = True
-        kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
+        kwargs = {"namespace": {**self._noise_functions, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
