@@ -307,7 +307,6 @@ def c_source() -> str:
 #ifndef SPIKERULES_GAUSS
 #define SPIKERULES_GAUSS
 #include <stdint.h>
-#include <string.h>
 #include <math.h>
 #ifdef __CUDACC__
 #define SPIKERULES_FN static __device__ inline
@@ -369,7 +368,9 @@ SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
 }}
 /* gauss's fast path without a branch (a loop of these vectorises), NaN off it. Its tables
    are integers: the compiler then knows that the loop's stores of doubles cannot change
-   them. m = u 2^53 is an integer, so |u| < R[k] is |m| < ceil(R[k] 2^53) */
+   them. m = u 2^53 is an integer, so |u| < R[k] is |m| < ceil(R[k] 2^53). No memcpy: Brian2
+   puts this code in an anonymous namespace, where <string.h> would declare a memcpy that
+   is not the compiler's builtin (a call per draw, no vectorisation) */
 SPIKERULES_FN double gauss_fast(double seed, int32_t stream, int32_t i, int64_t step)
 {{
     const uint64_t g = 0x9E3779B97F4A7C15ULL;
@@ -379,10 +380,9 @@ SPIKERULES_FN double gauss_fast(double seed, int32_t stream, int32_t i, int64_t 
     const uint64_t z = spikerules_mix(spikerules_mix(k1 + c * g) ^ k2);
     const int64_t m = 2 * (int64_t)((z >> 11) | 1) - ((int64_t)1 << 53);
     const int layer = (int)(z & {_LAYERS - 1});
-    const uint64_t edge_bits = spikerules_zx_bits[layer];
-    double edge;
-    memcpy(&edge, &edge_bits, sizeof edge);
-    return (m < 0 ? -m : m) < spikerules_zr_int[layer] ? ((double)m * {_SCALE!r}) * edge : NAN;
+    const union {{ uint64_t bits; double value; }} edge = {{spikerules_zx_bits[layer]}};
+    return (m < 0 ? -m : m) < spikerules_zr_int[layer] ? ((double)m * {_SCALE!r}) * edge.value
+                                                       : NAN;
 }}
 /* x = gauss_fast(...) of the same arguments: x, or the whole draw where x is NaN */
 SPIKERULES_FN double gauss_fix(double x, double seed, int32_t stream, int32_t i, int64_t step)
