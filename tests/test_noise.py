@@ -1,6 +1,8 @@
 """The fast Gaussian stream of models.common.noise: one algorithm on every target, and
 seeded statistical tests with explicit tolerances (deterministic: the draws are fixed)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -79,6 +81,28 @@ def test_brian2_targets_draw_the_same_numbers(target, cache_dir):
     if target != "numpy":  # the fast path left 2.8 % of the 4000 draws to gauss_fix
         assert 60 < np.isnan(fast).sum() < 180
         np.testing.assert_array_equal(fast[~np.isnan(fast)], reference[~np.isnan(fast)])
+    if target == "cpp":
+        _the_fill_loop_vectorises(sim.directory)
+
+
+def _the_fill_loop_vectorises(project):
+    """GCC vectorises the draws of a step (``g_noise``) where the CPU has AVX-512 (gathers of
+    64-bit words): with a call per draw (a memcpy that was not the builtin) or tables it cannot
+    prove unchanged by the loop's stores, it did not."""
+    import re
+    import shutil
+    import subprocess
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if " avx512f " not in flags or " avx512dq " not in flags or not shutil.which("g++"):
+        return  # elsewhere the compiler may rightly keep the loop scalar
+    makefile = (project / "makefile").read_text()
+    options = re.search(r"^OPTIMISATIONS = (.*)$", makefile, re.M).group(1).split()
+    report = subprocess.run(
+        ["g++", "-c", *options, "-I.", "-fopt-info-vec-optimized",
+         "code_objects/g_noise_codeobject.cpp", "-o", "/dev/null"],
+        cwd=project, capture_output=True, text=True, check=True)
+    assert "loop vectorized" in report.stderr, report.stderr[-2000:]
 
 
 def test_bad_keys_and_streams_are_refused():
