@@ -300,10 +300,11 @@ def fast_path_tables():
 
 @functools.lru_cache(maxsize=None)
 def c_source() -> str:
-    """The C code of ``gauss`` (the algorithm of the module docstring)."""
+    """The C code of ``gauss``, ``gauss_fast`` and ``gauss_fix`` (the algorithm of the module
+    docstring): the tables, then the functions."""
     x_edge, ratio, _ = ziggurat_tables()
     x_bits, ratio_int = fast_path_tables()
-    return f"""
+    tables = f"""
 #ifndef SPIKERULES_GAUSS
 #define SPIKERULES_GAUSS
 #include <stdint.h>
@@ -319,7 +320,12 @@ def c_source() -> str:
 {_c_array("spikerules_zr", ratio)}
 {_c_array("spikerules_zx_bits", x_bits, "uint64_t")}
 {_c_array("spikerules_zr_int", ratio_int, "int64_t")}
-SPIKERULES_FN uint64_t spikerules_mix(uint64_t z)
+"""
+    return tables + _c_functions()
+
+
+def _c_functions() -> str:
+    return f"""SPIKERULES_FN uint64_t spikerules_mix(uint64_t z)
 {{
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
