@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import spikerules
-from models.common.device import gpu_available
+from models.common.device import CUDA_INSTALL, gpu_available
 
 pytestmark = [
     pytest.mark.cuda,
     pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found"),
     pytest.mark.skipif(importlib.util.find_spec("brian2cuda") is None,
-                       reason="brian2cuda not installed (pip install --no-deps brian2cuda==1.0a7)"),
+                       reason=f"brian2cuda not installed ({CUDA_INSTALL})"),
 ]
 
 SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",

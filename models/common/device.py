@@ -81,8 +81,15 @@ def nvcc_available() -> bool:
     return shutil.which("nvcc") is not None
 
 
+#: how to install the CUDA target for this Python (brian2cuda 1.0b1 needs brian2 2.10.1,
+#: which needs Python >= 3.12; on 3.11 the alpha 1.0a7 runs with brian2 2.9.0)
+CUDA_INSTALL = ("pip install -e '.[cuda]'" if sys.version_info >= (3, 12) else
+                "pip install -e '.[cuda]' && pip install --no-deps brian2cuda==1.0a7")
+
+
 def _configure_cuda(has_gpu: bool) -> None:
-    """Preferences that make brian2cuda 1.0a7 build with CUDA 13 (see shared/DESIGN.md)."""
+    """Preferences that make brian2cuda (1.0a7 with brian2 2.9, 1.0b1 with brian2 2.10; the
+    same preference names) build with CUDA 13 (see docs/design.md)."""
     from brian2 import prefs
 
     cpp_args = [a for a in prefs.codegen.cpp.extra_compile_args_gcc if not a.startswith("-std=")]
@@ -95,6 +102,7 @@ def _configure_cuda(has_gpu: bool) -> None:
         import nvidia  # namespace package of the NVIDIA wheels
 
         for base in nvidia.__path__:
+            # nvidia-curand 10.4 (CUDA 13) installs nvidia/cu13/; nvidia-curand-cu12, nvidia/curand/
             for sub in ("cu13", "curand"):
                 inc, lib = Path(base, sub, "include"), Path(base, sub, "lib")
                 if (inc / "curand.h").exists():
@@ -249,9 +257,7 @@ class Simulation:
             try:
                 import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
             except ImportError as exc:
-                raise DeviceError(
-                    "the cuda device needs brian2cuda: pip install --no-deps brian2cuda==1.0a7"
-                ) from exc
+                raise DeviceError(f"the cuda device needs brian2cuda: {CUDA_INSTALL}") from exc
             has_gpu = gpu_available()
             if not has_gpu and not self.build_only:
                 raise DeviceError(
