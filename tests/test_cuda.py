@@ -25,6 +25,7 @@ SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_dura
          "--set", "test_trials=2"]
 
 
+@pytest.mark.smoke  # CI's Python 3.12 job: brian2cuda 1.0b1 with brian2 2.10, the gauss C code
 def test_cuda_project_generates_and_compiles(tmp_path, cache_dir):
     out = tmp_path / "run"
     spikerules("run", "balanced-coding", "--device", "cuda", "--set", "build_only=1", *SHORT,

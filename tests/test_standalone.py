@@ -26,7 +26,7 @@ SLOW = pytest.mark.slow
 
 
 @pytest.mark.parametrize("model, args", [
-    ("balanced-coding", BALANCED_QUICK),
+    pytest.param("balanced-coding", BALANCED_QUICK, marks=pytest.mark.smoke),
     pytest.param("predictive-dynamics", PREDICTIVE_SHORT, marks=SLOW),
     pytest.param("rdd-alignment", RDD_SHORT, marks=SLOW),
 ])
