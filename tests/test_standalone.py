@@ -125,8 +125,8 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
             loop, around = sim.timings["loop_s"], sim.timings["run_s"]
             assert 0.6 * around < loop < around, (report, loop, around)
             source = (sim.directory / "network.cpp").read_text()
-            assert "(current - start)/" not in source and "current = std::clock()" not in source
-            assert "_last_run_time += elapsed_realtime" in source
+            assert "(current - start)/" not in source  # brian2 2.9's clock read per step
+            assert "_last_run_time += elapsed_realtime" in source  # the runs add up
     (i1, t1, loop1), (i10, t10, loop10) = out[None], out["text"]
     assert i1.size > 10_000
     np.testing.assert_array_equal(i1, i10)
