@@ -132,3 +132,27 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
     np.testing.assert_array_equal(i1, i10)
     np.testing.assert_array_equal(t1, t10)
     assert 0.4 < loop10 / loop1 < 2.5, (loop10, loop1)
+
+
+def test_runtime_reads_outlive_the_network():
+    """Spike indices read on the runtime device stay valid after the network is freed (Brian2
+    2.10 hands out views of C++ memory; models.common.device makes such reads copies)."""
+    import gc
+
+    from brian2 import NeuronGroup, SpikeMonitor, ms
+
+    def spikes():
+        with Simulation("runtime-reads", target="numpy", seed=1) as sim:
+            g = NeuronGroup(20, "dv/dt = (1.2 - v) / (10 * ms) : 1", threshold="v > 1",
+                            reset="v = 0", method="euler", name="g")
+            g.v = "rand()"
+            mon = SpikeMonitor(g, name="mon")
+            sim.run(sim.network(g, mon), 100 * ms)
+            i = np.asarray(mon.i[:])
+        return i, i.copy()
+
+    i, kept = spikes()
+    gc.collect()
+    _ = [np.ones(1000) for _ in range(200)]  # reuse freed memory
+    assert i.size > 50
+    np.testing.assert_array_equal(i, kept)

@@ -127,6 +127,34 @@ def _configure_cuda(has_gpu: bool) -> None:
         prefs.devices.cuda_standalone.cuda_backend.compute_capability = 9.0
 
 
+def _owned_runtime_reads(device) -> None:
+    """Make reads of dynamic arrays on Brian2's runtime device return arrays that own their data.
+
+    From Brian2 2.10 on, the runtime device keeps monitors' and synapses' dynamic arrays in C++
+    (``brian2.memory.cythondynamicarray``), and ``M.i[:]`` is a NumPy view of that memory that
+    does not keep it alive: once the monitor is gone, the values read are garbage (measured:
+    the first spike indices of a SpikeMonitor after the network was freed). Brian2's
+    ``device_override`` hook ``variableview_get_with_index_array`` (reads only) gives a copy
+    instead. Brian2 2.9's dynamic arrays are NumPy arrays (views keep them alive): untouched.
+    """
+    try:
+        from brian2.memory import cythondynamicarray  # noqa: F401  (Brian2 >= 2.10)
+    except ImportError:
+        return
+    from brian2.core.variables import DynamicArrayVariable, VariableView
+
+    read = VariableView.get_with_index_array.original_function
+
+    def variableview_get_with_index_array(view, item):
+        values = read(view, item)
+        if (isinstance(view.variable, DynamicArrayVariable) and isinstance(values, np.ndarray)
+                and not values.flags.owndata):
+            return values.copy()
+        return values
+
+    device.variableview_get_with_index_array = variableview_get_with_index_array
+
+
 @functools.cache
 def _stable_clock_class():
     from brian2 import Clock
@@ -247,6 +275,7 @@ class Simulation:
         self._gauss = noise.gauss_function()  # the fast noise, known to every model's equations
         if self.target in RUNTIME_TARGETS:
             set_device("runtime")
+            _owned_runtime_reads(get_device())
             prefs.codegen.target = "cython" if self.target == "runtime" else "numpy"
             brian2.seed(self.seed)
         elif self.target == "cpp":
