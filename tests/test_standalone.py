@@ -143,11 +143,11 @@ def test_runtime_reads_outlive_the_network():
 
     def spikes():
         with Simulation("runtime-reads", target="numpy", seed=1) as sim:
-            g = NeuronGroup(20, "dv/dt = (1.2 - v) / (10 * ms) : 1", threshold="v > 1",
+            g = NeuronGroup(20, "dv/dt = (3 - v) / (10 * ms) : 1", threshold="v > 1",
                             reset="v = 0", method="euler", name="g")
             g.v = "rand()"
             mon = SpikeMonitor(g, name="mon")
-            sim.run(sim.network(g, mon), 100 * ms)
+            sim.run(sim.network(g, mon), 20 * ms)
             i = np.asarray(mon.i[:])
         return i, i.copy()
 
