@@ -3,6 +3,8 @@ nothing behind; run directories are read as data; progress reaches a log as it h
 
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,5 +193,9 @@ def test_list_prints_models_figures_and_a_model_s_parameters(capsys):
 def test_the_console_script_and_python_m_are_the_same_command(tmp_path):
     proc = spikerules("run", "no-such-model", check=False)
     assert proc.returncode == 2 and "unknown model" in proc.stderr
-    out = subprocess.run(["spikerules", "list"], capture_output=True, text=True)
+    # the console script installed beside this Python (a venv run without activating it finds
+    # another Python's spikerules first on the PATH)
+    script = Path(sys.executable).with_name("spikerules")
+    out = subprocess.run([str(script) if script.exists() else "spikerules", "list"],
+                         capture_output=True, text=True)
     assert out.returncode == 0 and "balanced-coding" in out.stdout
