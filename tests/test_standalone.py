@@ -134,6 +134,29 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
     assert 0.4 < loop10 / loop1 < 2.5, (loop10, loop1)
 
 
+def test_runtime_refuses_event_code_that_reads_i():
+    """Brian2 2.10.1's Cython event loop is named ``i``: on_pre code that reads ``i`` would skip
+    events silently (it made the judge of balanced-coding miss candidates), so the runtime
+    target refuses it; the judge reads ``i_pre``. Nothing is compiled."""
+    from brian2 import NeuronGroup, Synapses, ms
+
+    from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
+                                           one_spike_per_step_judge)
+    from models.common.device import _cython_event_loop_is_named_i, _refuse_code_reading_i
+    from models.common.errors import DeviceError
+
+    if not _cython_event_loop_is_named_i():
+        pytest.skip("this Brian2's Cython event loop does not use the name i")
+    with Simulation("event-code-i", target="runtime", seed=1) as sim:
+        g = NeuronGroup(4, "s : 1\n" + JUDGE_VARIABLES, threshold=JUDGE_THRESHOLD,
+                        events=dict(JUDGE_EVENTS), name="g")
+        _refuse_code_reading_i(sim.network(g, *one_spike_per_step_judge(g, score_expression="s")))
+        h = NeuronGroup(1, "last : 1", name="h")
+        syn = Synapses(g, h, on_pre="last_post = i", name="reads_i")
+        with pytest.raises(DeviceError, match="reads_i_pre.*write i_pre"):
+            sim.run(sim.network(g, h, syn), 1 * ms)
+
+
 def test_runtime_reads_outlive_the_network():
     """Spike indices read on the runtime device stay valid after the network is freed (Brian2
     2.10 hands out views of C++ memory; models.common.device makes such reads copies)."""

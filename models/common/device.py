@@ -42,6 +42,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,48 @@ def _owned_runtime_reads(device) -> None:
         return values
 
     device.variableview_get_with_index_array = variableview_get_with_index_array
+
+
+@functools.cache
+def _cython_event_loop_is_named_i() -> bool:
+    """True where Brian2's Cython template of on_pre/on_post code loops over the step's events
+    with a variable named ``i`` (Brian2 2.10.1; 2.9 names it ``_spiking_synapse_idx``)."""
+    try:
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        env = CythonCodeObject.templater.env
+        source = env.loader.get_source(env, "synapses.pyx")[0]
+    except Exception:  # another layout of Brian2's templates: nothing known to check
+        return False
+    return re.search(r"\bcdef\s+size_t\s+i\b", source) is not None
+
+
+def _refuse_code_reading_i(net) -> None:
+    """Refuse synaptic event code that reads ``i`` on the Cython runtime where that is wrong.
+
+    Brian2 2.10.1's ``synapses.pyx`` counts the step's queued events in a loop variable ``i``,
+    and the generated code assigns the synapse's presynaptic index to a variable of the same
+    name: code reading ``i`` moves the counter, and events are skipped (or repeated) without an
+    error. Minimal case: 5 neurons of which 0, 3 and 4 fire, one synapse each onto one neuron,
+    on_pre code ``n_post += 1 + 0 * v_pre`` and ``last_post = i``: n is 2 instead of 3. ``i_pre``
+    is the same number under another name (what models.common.arbitration uses).
+    """
+    import brian2
+    from brian2.synapses.synapses import SynapticPathway
+    from brian2.utils.stringtools import get_identifiers
+
+    seen, stack = set(), list(net.objects)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        stack.extend(getattr(obj, "contained_objects", ()))
+        if isinstance(obj, SynapticPathway) and "i" in get_identifiers(obj.code):
+            raise DeviceError(
+                f"{obj.name}: event code that reads 'i' runs wrongly on Brian2 "
+                f"{brian2.__version__}'s Cython runtime (its event loop variable is named i); "
+                "write i_pre instead")
 
 
 @functools.cache
@@ -362,6 +405,8 @@ class Simulation:
                 f"for (int _i=0; _i<1; _i++) "
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
+        if self.target == "runtime" and _cython_event_loop_is_named_i():
+            _refuse_code_reading_i(net)
         self._started = True
         kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
                   "profile": self.profile}
