@@ -44,17 +44,21 @@ def pearson_r(feedback, forward):
 def alignment_course(feedbacks, forward):
     """angle, sign agreement and Pearson r for a time series of feedback matrices.
 
-    ``feedbacks`` is (T, n_in, n_out); ``forward`` is one W or a matching (T, n_out, n_in).
+    ``feedbacks`` is (T, n_in, n_out), or any iterable of (n_in, n_out) matrices (taken one
+    at a time); ``forward`` is one W or a matching (T, n_out, n_in).
     Returns a dict of arrays of length T.
     """
-    feedbacks = np.asarray(feedbacks, dtype=float)
     forward = np.asarray(forward, dtype=float)
-    forwards = forward if forward.ndim == 3 else np.broadcast_to(forward, (len(feedbacks),
-                                                                            *forward.shape))
-    if len(forwards) != len(feedbacks):
-        raise ValueError("feedback and forward time series differ in length")
+    if forward.ndim == 3:
+        feedbacks = list(feedbacks)
+        if len(forward) != len(feedbacks):
+            raise ValueError("feedback and forward time series differ in length")
+        pairs = zip(feedbacks, forward)
+    else:  # any iterable of matrices, one at a time (large series need not be stacked)
+        pairs = ((y, forward) for y in feedbacks)
     out = {"angle_deg": [], "sign_agreement": [], "pearson_r": []}
-    for y, w in zip(feedbacks, forwards):
+    for y, w in pairs:
+        y = np.asarray(y, dtype=float)
         out["angle_deg"].append(angle_deg(y, w))
         out["sign_agreement"].append(sign_agreement(y, w))
         out["pearson_r"].append(pearson_r(y, w))

@@ -30,6 +30,30 @@ def filtered_rates(spike_i, spike_t, n, t_start, n_steps, dt, leak):
     return leaky_filter(spike_matrix(spike_i, spike_t, n, t_start, n_steps, dt), dt, leak)
 
 
+def readout(spike_i, spike_t, decoder, t_start, n_steps, dt, leak):
+    """Read-out xhat (n_steps, dims) = filtered spike trains @ ``decoder`` (n, dims), without
+    the (n_steps, n) matrix of filtered trains: each step's spikes add their decoder rows,
+    then the sum is filtered as :func:`filtered_rates` filters the trains.
+
+    Parameters
+    ----------
+    spike_i, spike_t : arrays
+        Neuron indices and times (s) of the spikes.
+    decoder : array (n, dims)
+    t_start, n_steps, dt, leak : the window (s, steps), the time step (s) and the leak (1/s).
+
+    Returns
+    -------
+    array (n_steps, dims); equal to ``filtered_rates(...) @ decoder`` up to rounding.
+    """
+    decoder = np.asarray(decoder, dtype=float)
+    steps = np.rint((np.asarray(spike_t, dtype=float) - t_start) / dt).astype(np.int64)
+    keep = (steps >= 0) & (steps < n_steps)
+    summed = np.zeros((n_steps, decoder.shape[1]))
+    np.add.at(summed, steps[keep], decoder[np.asarray(spike_i)[keep]])
+    return leaky_filter(summed, dt, leak)
+
+
 def fit_decoder(rates, target):
     """Least-squares decoder D (n, dims) with target ~ rates @ D (no intercept)."""
     decoder, *_ = np.linalg.lstsq(np.asarray(rates), np.asarray(target), rcond=None)

@@ -18,6 +18,7 @@ FIGURES = {
     "predictive-dynamics": "figures.predictive_dynamics",
     "rdd-alignment": "figures.rdd_alignment",
     "rdd-training": "figures.rdd_training",
+    "scaling": "figures.scaling",
     "supervised-dynamics": "figures.supervised_dynamics",
 }
 
@@ -38,6 +39,8 @@ class Run:
     full : extra settings of the full figure (``spikerules figures NAME``).
     quick : settings of ``--quick``: None runs the model's own ``--quick`` with ``settings``;
         a dict runs ``settings`` and these, without the model's quick preset.
+    device : the target this run must have (None: the ``--device`` of the command); ``--from``
+        then picks a run directory of that target.
     """
 
     label: str
@@ -46,6 +49,7 @@ class Run:
     full: dict = field(default_factory=dict)
     quick: dict | None = None
     prefix: str = ""
+    device: str | None = None
 
     @property
     def directory(self):

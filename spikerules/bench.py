@@ -4,7 +4,8 @@ For each benchmark the same network (size, simulated time, seed) runs on Brian2'
 (Cython), on ``cpp_standalone``, on ``cuda_standalone`` where a GPU is present, and as a plain
 NumPy loop, all in one process. Brian2's loop is timed as Brian2 times it (code generation and
 compilation excluded; the C++ build time is reported apart). ``--scaling`` repeats this over
-two orders of magnitude of network size and draws wall time against size on log-log axes.
+three to four orders of magnitude of network size (balanced-coding to N = 100,000, rdd to
+10,000 -> 2,500) and draws wall time against size on log-log axes.
 First, :func:`draw_costs` times one Gaussian draw of each generator (Brian2's ``randn`` and
 ``models.common.noise``'s ``gauss``) on each target, and NumPy's.
 
@@ -12,10 +13,18 @@ Benchmarks
 ----------
 ``balanced-coding``
     The efficient balanced network of ``models.balanced_coding`` with frozen optimal weights
-    (Omega = -F^T F - mu I), voltage and threshold noise on, 2-D smoothed-noise input.
+    (Omega = -F^T F - mu I), voltage and threshold noise on, 2-D smoothed-noise input. The
+    table's network holds the N x N matrix; the scaling runs the low-rank recurrence
+    (``recurrence=lowrank``) from N = 30 to 100,000, and its NumPy loop takes Omega's column
+    from F at each spike.
 ``rdd``
     The feedback phase of ``models.rdd.network`` (RDD rule only), two layers, with the
-    authors' weight scaling.
+    authors' weight scaling; the scaling goes to 10,000 -> 2,500 (25 million synapses).
+
+Each row reports the loop time, simulated seconds per wall second, synaptic events per second
+and, on C++, the simulation's peak resident memory (on the runtime target the process's peak
+so far, an upper bound: every point runs in this process). The NumPy loops run up to the size
+``numpy_max`` of each benchmark (beyond it the N x N or fan-in products take minutes per point).
 """
 
 from __future__ import annotations
@@ -89,29 +98,32 @@ def balanced_params(n, duration, seed=1):
                   alpha=1.0, beta=1.0)
 
 
-def balanced_setup(p):
-    """F, the optimal Omega and the input (steps, M) of the benchmark, from the seed."""
+def balanced_setup(p, lowrank=False):
+    """F, the optimal Omega (None for the low-rank network) and the input (steps, M) of the
+    benchmark, from the seed."""
     from models.balanced_coding.network import initial_weights, optimal_recurrent
     from models.common.signals import smoothed_white_noise
 
     rng = np.random.default_rng(p.seed)
-    f, _ = initial_weights(rng, p.n_inputs, p.n_neurons)
+    f = initial_weights(rng, p.n_inputs, p.n_neurons, recurrent=False)
     inputs = smoothed_white_noise(rng, p.steps(p.duration), p.n_inputs,
                                   amplitude=p.input_amplitude,
                                   smoothing_steps=float(p.input_smoothing / p.dt),
                                   block_steps=p.steps(p.input_block))
-    return f, optimal_recurrent(f, p.mu), inputs
+    return f, None if lowrank else optimal_recurrent(f, p.mu), inputs
 
 
-def brian_balanced_coding(n, duration, target, seed=1, *, noise=True):
+def brian_balanced_coding(n, duration, target, seed=1, *, noise=True, lowrank=False):
     from models.balanced_coding.experiment import rule_parameters
     from models.balanced_coding.network import run_frozen
 
-    p = balanced_params(n, duration, seed)
-    f, omega, inputs = balanced_setup(p)
+    p = balanced_params(n, duration, seed).replace(
+        recurrence="lowrank" if lowrank else "dense", learn=not lowrank)
+    f, omega, inputs = balanced_setup(p, lowrank)
     rules = rule_parameters(p) if noise else dict(rule_parameters(p), sigma_v=0.0, sigma_t=0.0)
+    code = dict(n=n, steps=len(inputs), **({"recurrence": "lowrank"} if lowrank else {}))
     with Simulation("bench-balanced-coding", target=target, seed=seed,
-                    code_params=dict(n=n, steps=len(inputs))) as sim:
+                    code_params=code) as sim:
         spikes = run_frozen(sim=sim, f=f, omega=omega, stimulus=inputs, dt=p.dt, **rules)
         spike_i, spike_t = np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / p.dt)
     # each spike reaches the N neurons through the recurrent weights
@@ -119,15 +131,15 @@ def brian_balanced_coding(n, duration, target, seed=1, *, noise=True):
                 spike_steps=np.rint(spike_t).astype(int), spike_neurons=spike_i)
 
 
-def numpy_balanced_coding(n, duration, seed=1, *, noise=True):
+def numpy_balanced_coding(n, duration, seed=1, *, noise=True, lowrank=False):
     from models.balanced_coding.reference import algorithm1
 
     p = balanced_params(n, duration, seed)
-    f, omega, inputs = balanced_setup(p)
+    f, omega, inputs = balanced_setup(p, lowrank)
     t0 = time.perf_counter()
     steps, neurons, _, _ = algorithm1(
         f, omega, inputs, dt=float(p.dt / second), lam=float(p.lam * second),
-        threshold=p.threshold, sigma_v=p.sigma_v if noise else 0.0,
+        threshold=p.threshold, mu=p.mu, sigma_v=p.sigma_v if noise else 0.0,
         sigma_t=p.sigma_t if noise else 0.0, rng=np.random.default_rng(seed), learn=False)
     return dict(loop_s=time.perf_counter() - t0, spikes=len(steps), spike_steps=steps,
                 spike_neurons=neurons)
@@ -182,14 +194,18 @@ def numpy_rdd(sizes, duration, seed=1, plain=True):
 
 
 #: name -> (Brian2 run, NumPy run, size of the table, sizes of the scaling, simulated s of
-#: the table, simulated s of each scaling point)
+#: the table, simulated s of each scaling point, keywords of the scaling runs, the largest
+#: size the NumPy loop runs)
 BENCHMARKS = {
     "balanced-coding": dict(brian=brian_balanced_coding, numpy=numpy_balanced_coding,
-                            size=1000, sizes=(30, 100, 300, 1000, 3000), duration=20.0,
-                            scaling_duration=5.0, label="N"),
+                            size=1000, sizes=(30, 100, 300, 1000, 3000, 10000, 30000, 100000),
+                            duration=20.0, scaling_duration=5.0, label="N",
+                            scaling_keywords=dict(lowrank=True), numpy_max=100000),
     "rdd": dict(brian=brian_rdd, numpy=numpy_rdd, size=(1600, 384),
-                sizes=((100, 24), (400, 96), (1600, 384), (3200, 768)),
-                duration=10.0, scaling_duration=2.0, label="input layer N"),
+                sizes=((100, 24), (400, 96), (1600, 384), (3200, 768), (6400, 1600),
+                       (10000, 2500)),
+                duration=10.0, scaling_duration=2.0, label="input layer N",
+                scaling_keywords={}, numpy_max=3200),
 }
 
 
@@ -216,22 +232,30 @@ def _size_value(size):
     return size if np.isscalar(size) else size[0]
 
 
-def bench_point(name, size, duration, targets, *, seed=1, log=print):
-    """Rows (one per target and one for NumPy) of one benchmark at one size."""
+def bench_point(name, size, duration, targets, *, seed=1, log=print, **keywords):
+    """Rows (one per target and one for NumPy up to its size) of one benchmark at one size;
+    ``keywords`` go to both runs (the scaling's ``lowrank``)."""
+    from models.common.device import peak_memory_mb
+
     spec = BENCHMARKS[name]
     rows = []
-    numpy = spec["numpy"](size, duration, seed)
-    rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
-                     build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"]))
+    numpy = None
+    if _size_value(size) <= spec.get("numpy_max", np.inf):
+        numpy = spec["numpy"](size, duration, seed, **keywords)
+        rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
+                         build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"]))
     for target in targets:
-        out = spec["brian"](size, duration, target, seed)
+        out = spec["brian"](size, duration, target, seed, **keywords)
+        memory = out.get("sim_peak_memory_mb", peak_memory_mb() if target == "runtime"
+                         else None)
         rows.append(dict(model=name, size=size, target=target, simulated_s=duration,
                          build_s=out.get("build_s"), loop_s=out["loop_s"], spikes=out["spikes"],
-                         synaptic_events=out["synaptic_events"]))
+                         synaptic_events=out["synaptic_events"], peak_memory_mb=memory))
     by_target = {r["target"]: r for r in rows}
     for r in rows:
         r["simulated_s_per_wall_s"] = duration / r["loop_s"]
-        r["speedup_vs_numpy"] = numpy["loop_s"] / r["loop_s"]
+        if numpy is not None:
+            r["speedup_vs_numpy"] = numpy["loop_s"] / r["loop_s"]
         if "runtime" in by_target:
             r["speedup_vs_runtime"] = by_target["runtime"]["loop_s"] / r["loop_s"]
         if r.get("synaptic_events") is not None:
@@ -248,9 +272,13 @@ def format_row(r):
               if r.get("synaptic_events_per_s") is not None else "")
     vs_runtime = (f"{r['speedup_vs_runtime']:6.1f}x runtime"
                   if r.get("speedup_vs_runtime") is not None else "")
+    vs_numpy = (f"{r['speedup_vs_numpy']:6.2f}x numpy" if r.get("speedup_vs_numpy") is not None
+                else " " * 12)
+    memory = (f"  {r['peak_memory_mb']:8.0f} MB peak" if r.get("peak_memory_mb") is not None
+              else "")
     return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s  {build}"
-            f"  {r['simulated_s_per_wall_s']:8.2f} sim s/s  {r['speedup_vs_numpy']:6.2f}x numpy"
-            f"  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}")
+            f"  {r['simulated_s_per_wall_s']:8.2f} sim s/s  {vs_numpy}"
+            f"  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}{memory}")
 
 
 def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
@@ -268,7 +296,7 @@ def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
             spec = BENCHMARKS[name]
             for size in spec["sizes"]:
                 scaling_rows += bench_point(name, size, spec["scaling_duration"], targets,
-                                            log=log)
+                                            log=log, **spec.get("scaling_keywords", {}))
     if out:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,8 @@ def build_parser():
     bench.add_argument("--targets", help="comma-separated subset of runtime,cpp,cuda "
                        "(default: runtime, cpp, and cuda where a GPU is present)")
     bench.add_argument("--scaling", action="store_true",
-                       help="also time each benchmark over two orders of magnitude of size")
+                       help="also time each benchmark over sizes up to N = 100,000 "
+                       "(balanced-coding) and 10,000 -> 2,500 (rdd)")
 
     sweep = sub.add_parser("sweep", help="one model over seeds and parameter values, on Dask")
     sweep.add_argument("model")

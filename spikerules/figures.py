@@ -32,7 +32,7 @@ def make(name, *, out_dir, quick=False, device="cpp", seed=1, sources=None, log=
             preset = quick and run.quick is None
             settings = dict(run.settings, **((run.quick or {}) if quick else run.full))
             params = make_params(model, settings=settings, quick=preset, seed=seed,
-                                 device=device)
+                                 device=run.device or device)
             t0 = time.perf_counter()
             results[run.label] = execute(model, params, out / run.directory)
             log(f"{canonical}: {run.model} {' '.join(f'{k}={v}' for k, v in settings.items())}"
@@ -86,7 +86,8 @@ def read_runs(figure, runs, sources):
     for run in sorted(runs, key=lambda r: -len(r.settings)):
         model = load_model(run.model)
         for k, (path, result) in enumerate(available):
-            if result.model == run.model and _matches(model, run.settings, result, path):
+            if (result.model == run.model and _matches(model, run.settings, result, path)
+                    and run.device in (None, result.params.get("device"))):
                 chosen[run.label] = result
                 del available[k]
                 break
@@ -104,9 +105,10 @@ def _matches(model, settings, result, path):
     except ValueError as exc:
         raise DataError(f"{path}/params.json: {exc}") from None
     for name, text in settings.items():
-        value = model.params.spec(name).parse(text)
+        spec = model.params.spec(name)  # (an alias gives the parameter's own name)
+        value = spec.parse(text)
         try:
-            same = bool(getattr(params, name) == value)
+            same = bool(getattr(params, spec.name) == value)
         except Exception:  # quantities of other dimensions
             same = False
         if not same:

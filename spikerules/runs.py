@@ -11,14 +11,21 @@ def execute(model, params, out=None, *, command=None):
     """Run ``model`` with ``params``; write the run directory ``out`` (if given).
 
     The memory the run will need is estimated before anything is built. Returns the
-    RunResult, with the wall time of the whole run as ``wall_s``.
+    RunResult, with the wall time of the whole run as ``wall_s`` and the peak resident memory
+    of the process and its children (the simulation, the compiler) as ``peak_memory_mb``.
     """
     import brian2
 
+    from models.common.device import peak_memory_mb
+
     params.check_resources()
+    statement = params.memory_statement()
+    if statement:
+        print(f"spikerules: {model.name}: {statement}", flush=True)
     t0 = time.perf_counter()
     result = model.run(params)
     result.metrics["wall_s"] = time.perf_counter() - t0
+    result.metrics["peak_memory_mb"] = peak_memory_mb()
     if out is not None:
         extra = {"brian2_version": brian2.__version__}
         if command is not None:

@@ -74,7 +74,12 @@ def make_params(model, *, settings=(), quick=False, duration=None, seed=1, devic
         if "data_dir" not in names:
             raise UsageError(f"{model.name} reads no data (no --data-dir)")
         changes["data_dir"] = str(data_dir)
-    parsed = {name: cls.spec(name).parse(text) for name, text in values.items()}
+    parsed = {}
+    for name, text in values.items():
+        spec = cls.spec(name)  # an alias gives the parameter's own name
+        if spec.name in parsed:
+            raise UsageError(f"--set {spec.name} is given twice (also as {name})")
+        parsed[spec.name] = spec.parse(text)
     return params.replace(**changes, **parsed)  # checked once, with every change applied
 
 

@@ -94,7 +94,7 @@ RECORDED_WITH = "_recorded_with"
 
 #: metrics that are wall times or build facts, not results
 TIMING = re.compile(r"(^|_)(build_s|compiled|loop_s|run_s|wall_s|learn_s|train_s|"
-                    r"train_s_per_iteration|spiking_s)$")
+                    r"train_s_per_iteration|spiking_s|peak_memory_mb|simulated_s|cpu_s)$")
 
 
 def digest(rundir):

@@ -14,6 +14,7 @@ from models.balanced_coding import Params, run
 from models.balanced_coding.experiment import learn_weights
 from models.balanced_coding.network import initial_weights, optimal_recurrent
 from models.balanced_coding.reference import algorithm1
+from models.common import ModelError
 from models.common.device import Simulation
 from models.common.signals import smoothed_white_noise
 
@@ -109,6 +110,58 @@ def test_non_learning_base_network_with_optimal_weights_codes_well():
     assert expected < 1e-3
     assert m["coding_error_final"] < 0.02
     assert 2 < m["rate_final_hz"] < 30
+
+
+def test_a_new_duration_reuses_the_compiled_projects(quick_run, tmp_path, cache_dir):
+    """After the session's quick run (20 s), a 37-s run compiles nothing: its run lengths are
+    run arguments, the input array is sized at input_cycle and the evaluation holds the
+    checkpoints of the longest run (11 here, the quick run 10)."""
+    spikerules("run", "balanced-coding", "--quick", "--duration", "37s", "--seed", "5",
+               "--out", tmp_path / "run", cache=cache_dir)
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert m["learn_compiled"] == 0 and m["evaluate_compiled"] == 0
+    assert m["learning_time_s"] == 37.0
+    assert len(Params(duration=37 * second).checkpoint_steps()) == 11
+
+
+#: a frozen network short enough for two runs in the default test session
+LOWRANK_EVAL = dict(learn=False, decoder_duration=1 * second, test_duration=1 * second,
+                    test_trials=2, seed=4)
+
+
+def _frozen_spikes(recurrence, n, device):
+    result = run(Params(device=device, recurrence=recurrence, n_neurons=n, **LOWRANK_EVAL))
+    return result.spikes["test_initial"], result.metrics
+
+
+@pytest.mark.parametrize("device, n", [
+    ("numpy", 20), ("numpy", 200),  # no compilation in the default run
+    # a Cython build of two minutes, two C++ builds of a minute each
+    pytest.param("runtime", 20, marks=pytest.mark.slow),
+    pytest.param("runtime", 200, marks=pytest.mark.slow),
+    pytest.param("cpp", 20, marks=pytest.mark.slow),
+    pytest.param("cpp", 200, marks=pytest.mark.slow),
+])
+def test_lowrank_recurrence_gives_the_dense_networks_spikes(device, n):
+    """Omega = -F^T F - mu I through the M-dimensional read-out: the same seed gives the
+    dense matrix's spikes, spike for spike, and so the same metrics."""
+    (i_dense, t_dense), m_dense = _frozen_spikes("dense", n, device)
+    (i_low, t_low), m_low = _frozen_spikes("lowrank", n, device)
+    assert i_dense.size > 200  # the network is active: the comparison means something
+    np.testing.assert_array_equal(i_low, i_dense)
+    np.testing.assert_array_equal(t_low, t_dense)
+    for key in ("coding_error_final", "coding_error_readout_final", "rate_final_hz"):
+        assert m_low[key] == m_dense[key], key
+    assert m_low["weight_distance_final"] == pytest.approx(m_dense["weight_distance_final"],
+                                                           rel=1e-9)
+
+
+def test_lowrank_recurrence_needs_frozen_weights():
+    with pytest.raises(ModelError, match="learn=0"):
+        Params(recurrence="lowrank")
+    assert Params(learn=False, recurrence="lowrank").recorded_bytes() < 1e8
+    big = Params(learn=False, recurrence="lowrank", n_neurons=100_000)
+    assert big.recorded_bytes() < 2e9 < Params(learn=False, n_neurons=100_000).recorded_bytes()
 
 
 def test_checkpoints_are_powers_of_two_and_the_end():

@@ -84,3 +84,24 @@ def test_cuda_supervised_dynamics_equals_cpp(tmp_path, cache_dir):
     for key in ("autonomous_error", "fast_weight_distance", "slow_weight_distance",
                 "rate_mean_hz", "rate_max_learning_hz"):
         assert cuda[key] == pytest.approx(cpp[key], rel=1e-9), key
+
+
+LARGEST = [
+    ("balanced-coding", ["--set", "learn=0", "--set", "recurrence=lowrank", "--set", "N=100000",
+                         "--set", "decoder_duration=1s", "--set", "test_duration=1s",
+                         "--set", "test_trials=1"], "balanced-coding-evaluate"),
+    ("rdd-alignment", ["--set", "sizes=10000,2500", "--set", "rules=rdd", "--duration", "1s"],
+     "rdd-network"),
+]
+
+
+@pytest.mark.parametrize("model, args, project", LARGEST)
+def test_cuda_projects_of_the_largest_networks_generate_and_compile(model, args, project,
+                                                                    tmp_path, cache_dir):
+    """Issue 20's sizes: the low-rank balanced network at N = 100,000 (read-out units,
+    atomic additions from the spike) and RDD at 10,000 -> 2,500 (25 million synapses)."""
+    out = tmp_path / "run"
+    spikerules("run", model, "--device", "cuda", "--set", "build_only=1", *args, "--out", out,
+               cache=cache_dir, timeout=3600)
+    assert any(p.is_file() and os.access(p, os.X_OK)
+               for p in Path(cache_dir).rglob(f"{project}-cuda-*/slot-*/main"))

@@ -158,15 +158,16 @@ def test_every_listed_default_reads_back_as_itself(name):
 
 
 def test_every_set_example_in_the_documentation_parses(pytestconfig):
-    """Each `--set NAME=VALUE` of a `spikerules run` or `sweep` line in the README and docs/
-    is a valid value of that model's parameter."""
+    """Each `--set NAME=VALUE` of a `spikerules run` or `sweep` command in the README and
+    docs/ (lines continued with a backslash are one command) is a valid value of that
+    model's parameter."""
     import re
     import shlex
 
     root = pytestconfig.rootpath
     found = 0
     for path in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
-        for line in path.read_text().splitlines():
+        for line in path.read_text().replace("\\\n", " ").splitlines():
             match = re.search(r"spikerules (run|sweep) ([\w-]+)([^`#]*)", line)
             if not match or match.group(2) not in MODEL_PACKAGES:
                 continue

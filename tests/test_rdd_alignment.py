@@ -265,3 +265,19 @@ def test_weight_inference_on_ahmads_network(tmp_path, cache_dir):
     assert m["mirror_pearson_r"] >= 0.95
     assert m["rdd_pearson_r"] >= 0.75
     assert abs(m["fa_pearson_r"]) < 0.1
+
+
+def test_large_networks_state_their_memory_and_refuse_what_would_not_fit(capsys, tmp_path):
+    """10,000 -> 2,500 (25 million synapses): the estimate is stated before the run; a run
+    whose recorded estimates alone would need hundreds of GB exits 2 with one line, before
+    anything is built or written."""
+    p = AlignmentParams(sizes="10000,2500", rules="rdd", duration=10 * second)
+    parts = p.memory_parts()
+    assert parts["recorded estimates"] == 2 * 8 * 12 * 25_000_000  # 12 snapshots, kept twice
+    assert "recorded estimates 4.8 GB" in p.memory_statement()
+    assert AlignmentParams().memory_statement() == ""  # 64 -> 32: nothing worth stating
+    status, out, err = cli(capsys, "run", "rdd-alignment", "--set", "sizes=10000,2500",
+                           "--duration", "2000s", "--out", tmp_path / "run")
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "recorded estimates" in err and "GB" in err
+    assert not (tmp_path / "run").exists()

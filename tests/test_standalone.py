@@ -43,7 +43,7 @@ def test_runtime_and_cpp_give_identical_spikes(model, args, tmp_path, cache_dir)
         np.testing.assert_array_equal(spikes_rt[key], spikes_cpp[key], err_msg=key)
     assert sum(v.size for k, v in spikes_rt.items() if k.endswith("_i")) > 100
     for key, value in metrics_rt.items():
-        if not key.endswith("_s") and value is not None:
+        if not key.endswith(("_s", "_mb")) and value is not None:  # times, memory
             assert metrics_cpp[key] == pytest.approx(value, rel=1e-9), key
 
 
@@ -132,6 +132,43 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
     np.testing.assert_array_equal(i1, i10)
     np.testing.assert_array_equal(t1, t10)
     assert 0.4 < loop10 / loop1 < 2.5, (loop10, loop1)
+    # another duration: the run lengths are run arguments, so nothing is compiled again,
+    # and the first second is the first second of the 2-s run
+    with Simulation("progress-pieces", target="cpp", seed=3,
+                    code_params=dict(report="text")) as sim:
+        g = NeuronGroup(2000, "dv/dt = (1.5 - v) / (10 * ms) + 0.3 * xi / sqrt(ms) : 1",
+                        threshold="v > 1", reset="v = 0", method="euler", name="g")
+        mon = SpikeMonitor(g, name="mon")
+        sim.run(sim.network(g, mon), 1 * second, report="text")
+        sim.finish()
+        assert not sim.timings["compiled"]
+        first = t10 < 1000
+        np.testing.assert_array_equal(np.asarray(mon.i[:]), i10[first])
+        np.testing.assert_array_equal(np.asarray(mon.t[:] / ms), t10[first])
+
+
+def test_runs_share_code_objects():
+    """Brian2 generates every code object again for every run(); the device keeps one per
+    distinct code (models.common.code_reuse), also when objects are switched off and on."""
+    from brian2 import NeuronGroup, SpikeMonitor, ms
+    from brian2.devices.device import get_device
+
+    with Simulation("code-reuse", target="cpp", build_only=True) as sim:
+        g = NeuronGroup(10, "dv/dt = -v / (10 * ms) : 1", threshold="v > 1", reset="v = 0",
+                        name="g")
+        mon = SpikeMonitor(g, name="mon")
+        net = sim.network(g, mon)
+        for active in (True, True, False, True):
+            mon.active = active
+            sim.run(net, 1 * ms)
+        device = get_device()
+        names = sorted(device.code_objects)
+        runs = [line for func, args in device.main_queue if func == "run_network"
+                for line in args[1] if ".add(" in line]
+    assert names == ["g_spike_resetter_codeobject", "g_spike_thresholder_codeobject",
+                     "g_stateupdater_codeobject", "mon_codeobject"], names
+    assert sum("_run_mon_codeobject" in line for line in runs) == 3  # not in the third run
+    assert all(any(n in line for n in names) for line in runs if "NULL" not in line)
 
 
 def test_runtime_refuses_event_code_that_reads_i():

@@ -17,9 +17,16 @@ def algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f=0.0, eps_o=0.0, 
     on a spike of k (when ``learn``): F[:, k] += eps_f (alpha x - F[:, k]) and
     Omega[:, k] -= eps_o (beta (V + mu r) + Omega[:, k] + mu e_k); then r <- (1-lam dt)(r + o).
 
+    ``omega0=None`` (frozen weights only): Omega = -F^T F - mu I, one column at a time (the
+    low-rank network's recurrence, without the N x N matrix; Omega is returned as None).
+
     Returns (spike steps, spike neurons, F, Omega).
     """
-    f, omega = np.array(f0, dtype=float), np.array(omega0, dtype=float)
+    lowrank = omega0 is None
+    if lowrank and learn:
+        raise ValueError("learning needs the matrix omega0")
+    f = np.array(f0, dtype=float)
+    omega = None if lowrank else np.array(omega0, dtype=float)
     m, n = f.shape
     v, r, x = np.zeros(n), np.zeros(n), np.zeros(m)
     k_prev = -1
@@ -28,7 +35,11 @@ def algorithm1(f0, omega0, inputs, *, dt, lam, threshold, eps_f=0.0, eps_o=0.0, 
         v = v + dt * (-lam * v + f.T @ current)
         if sigma_v:
             v += sigma_v * rng.standard_normal(n)
-        if k_prev >= 0:
+        if k_prev >= 0 and lowrank:
+            column = -(f.T @ f[:, k_prev])
+            column[k_prev] -= mu
+            v += column
+        elif k_prev >= 0:
             v += omega[:, k_prev]
         x = x + dt * (-lam * x + current)
         score = v - threshold

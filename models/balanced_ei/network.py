@@ -57,8 +57,9 @@ dv/dt = -lam * v + sigma_v * {xi} / sqrt(dt) : 1
 """ + _SHARED
 
 INPUT_EQUATIONS = """
-I = stimulus(t, i) : 1/second
-dx/dt = -trace_leak_e * x + I : 1    # the input trace cbar_E of the feedforward rule
+I : 1/second                         # the input of this step, read once at its start
+stimulus_now = stimulus(t, i) : 1/second  # = I (x reads it: the arithmetic order of before)
+dx/dt = -trace_leak_e * x + stimulus_now : 1  # the input trace cbar_E of the feedforward rule
 trace_leak_e : 1/second (shared, constant)
 """
 
@@ -120,6 +121,8 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     inputs = NeuronGroup(n_inputs, INPUT_EQUATIONS, method="euler", order=ORDER["inputs"],
                          name="inputs")
     inputs.trace_leak_e = trace_leak_e
+    # once per input unit, not once per feedforward synapse (they sum w_ff * I_pre)
+    inputs.run_regularly("I = stimulus_now", when="start", name="inputs_read")
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v

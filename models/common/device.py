@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from models.common.errors import DeviceError
-from models.common import network_loop, noise
+from models.common import code_reuse, network_loop, noise
 
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
@@ -227,6 +227,45 @@ def _stable_clock_class():
 #: file in a build slot whose project has been built once (the slot can then seed others:
 #: later builds in it only rewrite files whose content changed, i.e. none within one entry)
 BUILT = ".built"
+#: the lengths of a cpp project's run() calls, in seconds (float64), read by main.cpp
+RUN_LENGTHS = "spikerules_run_lengths.bin"
+
+
+def _drop_clock_resets(device) -> None:
+    """Remove the clock settings Brian2 writes into main.cpp before every run but the first.
+
+    Before each run Brian2 sets every clock to where the runs so far end (``timestep``,
+    ``t``), as literals. The C++ loop leaves each clock there already (its ``set_interval``
+    computes the same step from the same end time), so they change nothing; with the run
+    lengths read at run time they are dropped, since they would tie main.cpp to the lengths.
+    """
+    from brian2 import Clock
+
+    names = {device.get_array_name(v, access_data=False): v for v in device.arrays}
+    started, kept = False, []
+    for func, args in device.main_queue:
+        var = names.get(args[0]) if func == "set_by_single_value" else None
+        if (started and var is not None and isinstance(getattr(var, "owner", None), Clock)
+                and var.name in ("timestep", "t")):
+            continue
+        started = started or func == "run_network"
+        kept.append((func, args))
+    device.main_queue[:] = kept
+
+
+def _read_run_lengths(count: int) -> str:
+    """main.cpp code that reads the ``count`` run lengths (see Simulation._length_as_run_arg)."""
+    return f"""std::vector<double> _spikerules_run_lengths;
+{{
+    std::ifstream _f("{RUN_LENGTHS}", std::ios::binary);
+    double _d;
+    while (_f.read(reinterpret_cast<char*>(&_d), sizeof(double)))
+        _spikerules_run_lengths.push_back(_d);
+    if (_spikerules_run_lengths.size() != {count}) {{
+        std::cerr << "{RUN_LENGTHS}: expected {count} run lengths" << std::endl;
+        return 1;
+    }}
+}}"""
 
 
 def _seed_slot(slot: Path, entry: Path) -> None:
@@ -237,8 +276,10 @@ def _seed_slot(slot: Path, entry: Path) -> None:
     """
     for other in sorted(entry.glob("slot-*")):
         if other != slot and (other / BUILT).exists():
+            # not what a run writes or deletes while the sibling may be running
+            transient = ("results", ".lock", BUILT, PEAK_FILE, RUN_LENGTHS, "init_*.dat*")
             shutil.copytree(other, slot, symlinks=True, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("results", ".lock", BUILT))
+                            ignore=shutil.ignore_patterns(*transient))
             return
 
 
@@ -258,6 +299,26 @@ def _first_build_turn(slot: Path):
         if not (slot / BUILT).exists():
             _seed_slot(slot, slot.parent)
         yield
+
+
+#: the C++ binary runs under this Python line, which writes the binary's peak resident memory
+#: (kB) and its CPU time (user + system, s) to PEAK_FILE in the project directory: the
+#: simulation's own, apart from Python's and the compiler's (CPU time, unlike the loop's wall
+#: time, hardly changes when other processes share the cores)
+PEAK_FILE = "peak_rss_kb"
+PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                f"open({PEAK_FILE!r}, 'w').write(f'{{u.ru_maxrss}} {{u.ru_utime + u.ru_stime}}'); "
+                "sys.exit(code)")
+
+
+def peak_memory_mb():
+    """The largest resident memory (MB) of this process and of any child it waited for (a
+    standalone simulation, or the compiler where it ran): Linux reports kB."""
+    import resource
+
+    return max(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
 @dataclass
@@ -300,6 +361,7 @@ class Simulation:
         self._seed_group = None
         self._started = False
         self._progress_started = False
+        self._run_lengths = []  # cpp: the duration of every run() call, read by main.cpp
         self._lock_file = None
         self.directory: Path | None = None
 
@@ -325,6 +387,7 @@ class Simulation:
             set_device("cpp_standalone", build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0
             network_loop.install(get_device())  # no clock read per step; wall-time loops
+            code_reuse.install(get_device())  # one code object per distinct code, not per run
         else:
             try:
                 import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
@@ -392,7 +455,8 @@ class Simulation:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
         ``namespace`` holds the external names the equations use (TimedArrays, functions);
-        ``gauss`` (``models.common.noise``) is always there.
+        ``gauss`` (``models.common.noise``) is always there. On cpp the length of the run is
+        a run argument (a new duration recompiles nothing).
         """
         from brian2 import device, second
 
@@ -417,8 +481,32 @@ class Simulation:
         if report is not None and not self.standalone:
             kwargs.update(report=report, report_period=report_period or 10 * second)
         net.run(duration, **kwargs)
+        self._length_as_run_arg(net)
         if not self.standalone:  # the loop after code generation, as Brian2 timed it
             self.timings["loop_s"] = float(device._last_run_time)
+
+    def _length_as_run_arg(self, net) -> int | None:
+        """On cpp, make the ``run()`` just queued read its length from a file at run time.
+
+        Brian2 writes ``net.run(12.5, ...)`` into main.cpp, so every new duration would
+        recompile main.cpp; the lengths go to ``RUN_LENGTHS`` instead (written by
+        :meth:`finish`). Returns the index of this run's length (None off cpp).
+        """
+        from brian2 import device
+
+        if self.target != "cpp":
+            return None
+        lines = next(args[1] for func, args in reversed(device.main_queue)
+                     if func == "run_network")
+        prefix = f"{net.name}.run("
+        k = len(self._run_lengths)
+        for n, line in enumerate(lines):
+            if line.startswith(prefix):
+                value, rest = line[len(prefix):].split(",", 1)
+                self._run_lengths.append(float(value))
+                lines[n] = f"{prefix}_spikerules_run_lengths[{k}],{rest}"
+                return k
+        raise DeviceError(f"this Brian2 queues runs differently: no '{prefix}' line found")
 
     def _run_with_progress(self, net, duration, kwargs, chunks=10) -> None:
         """A standalone run in ``chunks`` pieces, each followed by a progress line.
@@ -428,7 +516,8 @@ class Simulation:
         (``clock_gettime``) each time, and it made long runs several times slower. Pieces
         ending on whole time steps give the same simulation as one run. The loop time
         (``loop_s``) covers all pieces: our ``network.cpp`` adds up the runs' wall times
-        (``models.common.network_loop``).
+        (``models.common.network_loop``). The lines are computed from the pieces' lengths at
+        run time (they are run arguments).
         """
         from brian2 import defaultclock, device, second
 
@@ -437,18 +526,25 @@ class Simulation:
         if not self._progress_started:
             device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
             self._progress_started = True
+        ends = sorted({total * k // chunks for k in range(1, chunks + 1)} - {0})
+        first = len(self._run_lengths)
+        last = first + len(ends) - 1
         done = 0
-        for k in range(1, chunks + 1):
-            end = total * k // chunks
-            if end == done:
-                continue
+        for end in ends:
             net.run((end - done) * dt * second, **kwargs)
             done = end
-            device.insert_code(
-                "main",
-                f'std::cout << "spikerules: {self.model}: {100 * done // total}% of '
-                f'{total * dt:g} s simulated, " << (std::time(nullptr) - _spikerules_t0) '
-                f'<< " s since the first report" << std::endl;')
+            k = self._length_as_run_arg(net)
+            device.insert_code("main", f"""{{
+    double _done = 0, _whole = 0;
+    for (int _k = {first}; _k <= {last}; _k++) {{
+        _whole += _spikerules_run_lengths[_k];
+        if (_k <= {k}) _done += _spikerules_run_lengths[_k];
+    }}
+    std::cout << "spikerules: {self.model}: " << (int)(100 * _done / _whole + 1e-9)
+              << "% of " << _whole << " s simulated, "
+              << (std::time(nullptr) - _spikerules_t0) << " s since the first report"
+              << std::endl;
+}}""")
 
     def _shared_constants_as_run_args(self) -> None:
         """Move the values given to ``(shared, constant)`` parameters into the run arguments.
@@ -527,6 +623,9 @@ class Simulation:
         from brian2 import device
 
         self.directory = self._take_slot()
+        if self._run_lengths:
+            _drop_clock_resets(device)
+            device.main_queue.insert(0, ("insert_code", _read_run_lengths(len(self._run_lengths))))
         marker, binary = self.directory / BUILT, self.directory / "main"
         with _first_build_turn(self.directory):  # the wait is not part of build_s
             before = binary.stat().st_mtime_ns if binary.exists() else None
@@ -542,14 +641,31 @@ class Simulation:
               f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
+        if self._run_lengths:  # read by main.cpp (see _length_as_run_arg)
+            np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
+        peak_file = self.directory / PEAK_FILE
+        if self.target == "cpp":
+            from brian2 import prefs
+
+            peak_file.unlink(missing_ok=True)
+            prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER,
+                                                         "./main"]
         t0 = time.perf_counter()
-        device.run(
-            directory=str(self.directory),
-            results_directory="results",
-            with_output=True,
-            run_args=self._run_args,
-        )
+        try:
+            device.run(
+                directory=str(self.directory),
+                results_directory="results",
+                with_output=True,
+                run_args=self._run_args,
+            )
+        finally:  # Brian2 keeps every run's values (init_*.dat): 32 MB a run for some models
+            for path in (self.directory / "static_arrays").glob("init_*.dat*"):
+                path.unlink(missing_ok=True)
         self.timings["run_s"] = time.perf_counter() - t0
+        if peak_file.exists():
+            peak_kb, cpu_s = peak_file.read_text().split()
+            self.timings["sim_peak_memory_mb"] = int(peak_kb) / 1024
+            self.timings["sim_cpu_s"] = float(cpu_s)
         loop = getattr(device, "_last_run_time", None)  # the network loop, as Brian2 timed it
         if loop is not None:
             self.timings["loop_s"] = float(loop)

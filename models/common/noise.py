@@ -51,11 +51,12 @@ def key(seed: int) -> float:
     return float(seed)
 
 
-def draw(stream: int) -> str:
-    """The code of one standard normal draw for call site ``stream`` (0-255)."""
+def draw(stream: int, index: str = "i") -> str:
+    """The code of one standard normal draw for call site ``stream`` (0-255) of the neuron
+    numbered ``index`` (a group's own ``i``, or a variable that renumbers its neurons)."""
     if not 0 <= int(stream) < 256:
         raise ValueError(f"noise streams are numbered 0-255, got {stream}")
-    return f"gauss(noise_key, {int(stream)}, i, t_in_timesteps)"
+    return f"gauss(noise_key, {int(stream)}, {index}, t_in_timesteps)"
 
 
 RNG_CHOICES = ("fast", "brian2")
@@ -69,21 +70,21 @@ def rng_param():
                  "brian2 (Brian2's randn and xi, as before)", choices=RNG_CHOICES)
 
 
-def normal(rng: str, stream: int) -> str:
+def normal(rng: str, stream: int, index: str = "i") -> str:
     """A standard normal draw in Brian2 code: ``randn()``, or ``gauss`` at ``stream``."""
-    return "randn()" if rng == "brian2" else draw(stream)
+    return "randn()" if rng == "brian2" else draw(stream, index)
 
 
-def white(rng: str, stream: int) -> str:
+def white(rng: str, stream: int, index: str = "i") -> str:
     """White noise ``xi`` in an equation integrated by Euler (N(0, 1) / sqrt(dt) per step)."""
-    return "xi" if rng == "brian2" else f"({draw(stream)} / sqrt(dt))"
+    return "xi" if rng == "brian2" else f"({draw(stream, index)} / sqrt(dt))"
 
 
-def equations(template: str, rng: str, stream: int) -> str:
+def equations(template: str, rng: str, stream: int, index: str = "i") -> str:
     """Equations with ``{xi}`` (white noise of call site ``stream``, :func:`white`) and
     ``{key}`` (the key variable the group then needs, or nothing with Brian2's generator)."""
     key = "" if rng == "brian2" else "\n" + KEY_VARIABLE + "\n"
-    return template.format(xi=white(rng, stream), key=key)
+    return template.format(xi=white(rng, stream, index), key=key)
 
 
 def set_key(sim, group, rng: str) -> None:

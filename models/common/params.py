@@ -236,6 +236,8 @@ class ModelParams:
     QUICK: ClassVar[dict] = {}
     #: shown when ``--duration`` is given to a model without a ``duration`` parameter
     DURATION_HINT: ClassVar[str] = ""
+    #: other names of parameters for ``--set`` (the paper's symbol): {"N": "n_neurons"}
+    ALIASES: ClassVar[dict] = {}
 
     def __post_init__(self):
         for spec in self.specs():
@@ -251,13 +253,31 @@ class ModelParams:
         anything is built (a model overrides this where they grow with its parameters)."""
         return 0
 
+    def memory_parts(self):
+        """{what: bytes} of the memory the run will take, estimated before anything is built
+        (a model names the parts where its networks grow large)."""
+        return {"inputs and recordings": self.recorded_bytes()}
+
+    def memory_statement(self):
+        """One line: the estimated parts and the memory free ('' when they are small)."""
+        parts, have = self.memory_parts(), available_memory()
+        if sum(parts.values()) < 1e8:
+            return ""
+        listed = ", ".join(f"{what} {need / 1e9:.3g} GB" for what, need in parts.items())
+        return f"memory estimate: {listed}; {have / 1e9:.3g} GB free"
+
     def check_resources(self):
         """ModelError when the estimated memory of the run exceeds what the machine has free."""
-        need, have = self.recorded_bytes(), available_memory()
+        parts, have = self.memory_parts(), available_memory()
+        need = sum(parts.values())
         if need > 0.8 * have:
-            raise ModelError(f"this run would hold about {need / 1e9:.3g} GB of inputs and "
-                             f"recordings, more than the {have / 1e9:.3g} GB of memory free; "
-                             "shorten it or record less")
+            if len(parts) == 1:
+                what = f"GB of {next(iter(parts))}"
+            else:
+                what = "GB (" + " + ".join(f"{k} {b / 1e9:.3g} GB" for k, b in parts.items()) + ")"
+            raise ModelError(f"this run would hold about {need / 1e9:.3g} {what}, more than the "
+                             f"{have / 1e9:.3g} GB of memory free; shorten it, make it smaller "
+                             "or record less")
 
     def _check_steps(self):
         """Every time-valued parameter must fit Brian2's 32-bit step index at ``dt``."""
@@ -283,6 +303,7 @@ class ModelParams:
 
     @classmethod
     def spec(cls, name):
+        name = cls.ALIASES.get(name, name)
         for spec in _specs(cls):
             if spec.name == name:
                 return spec

@@ -48,16 +48,25 @@ def infer(p, weights):
 
 
 def estimate_series(rule, l, out, feedback_fa):
-    """The feedback matrices of ``rule`` on layer pair ``l`` over time (T, n_l, n_{l+1}):
-    the recorded time course, whose last entry is the final state, or the final state alone.
-    RDD's estimates become feedback as the authors' code makes them (:func:`rdd_feedback`)."""
+    """The feedback matrices of ``rule`` on layer pair ``l`` over time, T (n_l, n_{l+1})
+    matrices: the recorded time course, whose last entry is the final state, or the final
+    state alone. RDD's estimates become feedback as the authors' code makes them
+    (:func:`rdd_feedback`), one at a time (an iterator: the largest series hold gigabytes)."""
     snapshots = out.get("snapshots", {})
     if rule == "fa":
-        return feedback_fa[l][None]
+        return [feedback_fa[l]]
     if rule == "rdd":
-        betas = snapshots.get(f"rdd{l}", out["final"][f"rdd{l}_beta"][None])
-        return np.array([rdd_feedback(b, feedback_fa[l]) for b in betas])
-    return snapshots.get(f"{rule}{l}", out["final"][f"{rule}{l}"][None])
+        betas = snapshots.get(f"rdd{l}", [out["final"][f"rdd{l}_beta"]])
+        return (rdd_feedback(b, feedback_fa[l]) for b in betas)
+    return snapshots.get(f"{rule}{l}", [out["final"][f"{rule}{l}"]])
+
+
+def _keep_last(series, kept):
+    """The items of ``series``, the last one left in ``kept[0]`` and the count in kept[1]."""
+    kept[:] = [None, 0]
+    for item in series:
+        kept[:] = [item, kept[1] + 1]
+        yield item
 
 
 def record_spikes(out, duration_s, result):
@@ -80,13 +89,15 @@ def measure(p, out, weights, feedback_fa, result):
     for l, w in enumerate(weights):
         result.weights[f"W{l}"] = w
         for rule in ("fa", *p.rule_names):
-            series = estimate_series(rule, l, out, feedback_fa)
-            result.weights[f"{rule}{l}"] = series[-1]
-            for key, values in alignment_course(series, w).items():
+            kept = []
+            course = alignment_course(_keep_last(estimate_series(rule, l, out, feedback_fa),
+                                                 kept), w)
+            result.weights[f"{rule}{l}"], length = kept
+            for key, values in course.items():
                 per_rule[rule][key].append(float(values[-1]))
                 if len(weights) > 1:
                     result.metrics[f"{rule}_{key}_layer{l}"] = float(values[-1])
-                if rule != "fa" and len(series) > 1:
+                if rule != "fa" and length > 1:
                     result.traces[f"{rule}{l}_{key}"] = values
     for rule, keys in per_rule.items():
         for key, values in keys.items():

@@ -129,6 +129,9 @@ fL_post += w * exp(-dt / tau_L_post)
 fS_post += w * exp(-dt / tau_s_post)
 """
 
+#: a run prints progress lines from this many synapse-steps on (about a minute of C++)
+PROGRESS_PAIR_STEPS = 1e10
+
 #: the parts of an RDD estimator's state, in the names of ``simulate_feedback``'s dicts
 RDD_PARTS = ("m_above", "c_above", "m_below", "c_below")
 
@@ -355,10 +358,18 @@ def simulate_feedback(*, weights, duration, seed, device, rules_used, network, d
     driven, drive_on = drive_schedule(rng, sizes, n_blocks, drive_fraction)
     initial = initial_estimates(rng, sizes, initial)
     snap = float(snapshot_interval / second) if snapshot_interval is not None else 0.0
+    steps = n_blocks * steps_per_block(dt, block)
+    pairs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    # progress lines on long simulated times, and on large networks (minutes for a few s)
+    end_s = n_blocks * float(block / second)
+    report = progress and (end_s >= 20 or pairs * steps >= PROGRESS_PAIR_STEPS)
     sim = Simulation("rdd-network", target=device, seed=seed, build_only=build_only,
                      code_params=dict(sizes=sizes, rules=rules_used, dt=dt, n_blocks=n_blocks,
                                       block=block, refractory=refractory, snapshot=snap,
-                                      record_drive=record_drive))
+                                      record_drive=record_drive,
+                                      # (absent when short: the cache keys of before)
+                                      **({"progress": True} if report and end_s < 20
+                                         else {})))
     constants = dict(CONSTANTS, g_L=g_L, g_D=g_D, alpha=alpha, drive_rate=drive_rate, band=band,
                      window_steps=int(round(float(window / dt))))
     rates = dict(eta_rdd=eta_rdd, eta_stdwi=eta_stdwi, decay_stdwi=decay_stdwi,
@@ -383,9 +394,7 @@ def simulate_feedback(*, weights, duration, seed, device, rules_used, network, d
         spikes, snapshots, drive = recorded
         net = sim.network(*objects, *forward, *[syn for _, _, syn, _ in estimated], *spikes,
                           *snapshots.values(), *drive)
-        end_s = n_blocks * float(block / second)
-        sim.run(net, n_blocks * block, namespace=schedule,
-                report="text" if progress and end_s >= 20 else None)
+        sim.run(net, n_blocks * block, namespace=schedule, report="text" if report else None)
         sim.finish()
         if build_only:
             return out
@@ -415,8 +424,9 @@ def collect(estimated, spikes, snapshots, drive, *, sizes, end_s):
         for name, l, _, var in estimated:
             series = np.asarray(getattr(snapshots[name], var)[:]).T
             last = final[f"{name}_beta" if name.startswith("rdd") else name]
-            out["snapshots"][name] = np.concatenate(
-                [series.reshape((-1, sizes[l], sizes[l + 1])), last[None]])
+            # a list of views of the recorded array and the final state: no copy of the
+            # recording (T x n_l x n_l+1 numbers: gigabytes for the largest networks)
+            out["snapshots"][name] = [*series.reshape((-1, sizes[l], sizes[l + 1])), last]
     if drive:  # (steps, all neurons)
         out["drive"] = np.hstack([np.asarray(m.n_drive[:]).T for m in drive])
     return out

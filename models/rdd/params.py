@@ -162,13 +162,32 @@ class AlignmentParams(ModelParams):
     def recorded_bytes(self):
         """Spikes (at most 300 Hz per neuron, a generous bound), the drive schedule and the
         recorded estimates."""
+        return sum(self.memory_parts()[k] for k in ("recorded estimates", "spikes and drive"))
+
+    def memory_parts(self):
+        """Bytes of the recorded estimates, the spikes and drive schedule, the network in
+        the simulation, and the weights and final estimates Python holds.
+
+        Per synapse (pair of neurons in consecutive layers) the C++ simulation holds its
+        variables, indices, spike queues and the loaded connection arrays: measured 165 bytes
+        for the forward pathway with the RDD estimator at 10,000 -> 2,500 (both dominate);
+        STDWI and the mirror are counted by their variables. Each recorded estimate is one
+        number per pair and snapshot, in the simulation and once in Python.
+        """
         sizes, duration_s = self.layer_sizes, float(self.duration / second)
         pairs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         interval = float(self.snapshot_interval / second)
         snapshots = duration_s / interval + 2 if interval > 0 else 1
+        rules = self.rule_names
         spikes = 300.0 * duration_s * sum(sizes)
         schedule = whole_blocks(self.duration) * sum(sizes)
-        return int(12 * spikes + 8 * schedule + 8 * snapshots * pairs * len(self.rule_names))
+        per_pair = dict(forward=50, rdd=115, stdwi=40, mirror=48)
+        network = pairs * (per_pair["forward"] + sum(per_pair[r] for r in rules))
+        # W, W_hat, the FA matrix and each rule's final estimate and feedback
+        python = 8 * pairs * (3 + 6 * ("rdd" in rules) + 2 * (len(rules) - ("rdd" in rules)))
+        return {"recorded estimates": int(2 * 8 * snapshots * pairs * len(rules)),
+                "spikes and drive": int(12 * spikes + 8 * schedule),
+                "network": int(network), "weights and final estimates": int(python)}
 
 
 @parameters

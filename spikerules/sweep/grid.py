@@ -69,8 +69,11 @@ def sweep_points(model, axes, seeds):
     for name, values in axes:
         if not values:
             raise UsageError(f"no values for {name}")
+        # each value with the first value of every other axis: rules that tie parameters
+        # together (recurrence=lowrank needs learn=0) hold as in the points themselves
+        others = [f"{n}={v[0]}" for n, v in axes if n != name and v]
         for value in values:
-            make_params(record, settings=[f"{name}={value}"])
+            make_params(record, settings=[f"{name}={value}", *others])
     points = []
     for seed in seeds:
         for combo in itertools.product(*[values for _, values in axes]):
