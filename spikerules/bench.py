@@ -43,8 +43,10 @@ from models.common.device import Simulation, gpu_available
 
 # -- random draws ---------------------------------------------------------------------------
 
-#: the Gaussian generators timed by :func:`draw_costs`: name -> the models' rng value
-GENERATORS = {"brian2 randn": "brian2", "gauss (fast)": "fast"}
+#: the Gaussian generators timed by :func:`draw_costs`: name -> the code of one draw
+GENERATORS = {"brian2 randn": "randn()",
+              "gauss, one by one": None,       # noise.draw(0): the whole draw where it is used
+              "gauss (fast)": None}            # noise.normal("fast", 0): as the models draw
 
 
 def _brian_draw_loop(code, target, n, steps):
@@ -55,9 +57,12 @@ def _brian_draw_loop(code, target, n, steps):
 
     with Simulation("bench-draws", target=target, seed=1,
                     code_params=dict(code=code, n=n, steps=steps)) as sim:
-        g = NeuronGroup(n, "x : 1\n" + noise.KEY_VARIABLE, name="g")
+        g = NeuronGroup(n, "x : 1\n" + noise.variables("fast", (0,)), name="g")
         g.run_regularly(f"x = {code}", name="g_draw")
-        noise.set_key(sim, g, "fast")
+        if "noise_0" in code:  # the step's draws, made at its start
+            noise.prepare(sim, g, "fast", 0)
+        else:
+            g.noise_key = noise.key(sim.seed)
         sim.run(sim.network(g), steps * 0.1 * ms)
         sim.finish()
         return sim.timings["loop_s"]
@@ -71,8 +76,10 @@ def draw_costs(targets, *, n=10_000, steps=2_000, log=print):
     rows, draws = [], n * steps
     for target in [t for t in targets if t in ("runtime", "cpp")]:
         base = _brian_draw_loop("0.5", target, n, steps)
-        for name, generator in GENERATORS.items():
-            loop = _brian_draw_loop(noise.normal(generator, 0), target, n, steps)
+        codes = dict(GENERATORS, **{"gauss, one by one": noise.draw(0),
+                                    "gauss (fast)": noise.normal("fast", 0)})
+        for name, code in codes.items():
+            loop = _brian_draw_loop(code, target, n, steps)
             rows.append(dict(generator=name, target=target, ns_per_draw=(loop - base) / draws * 1e9))
     rng, index = np.random.default_rng(1), np.arange(n)
     for name, draw in (("numpy standard_normal", lambda s: rng.standard_normal(n)),

@@ -4,6 +4,7 @@ from a synthetic result, and the paper-scale runs (slow)."""
 
 import inspect
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from models.balanced_ei import Params, run
 from models.balanced_ei.checkpoints import load_checkpoint, save_checkpoint
 from models.balanced_ei.experiment import learn, noise_input, rule_parameters, start
 from models.balanced_ei.measures import e_input_currents
-from models.balanced_ei.network import STATE, build_network, initial_weights, simulate
+from models.balanced_ei.network import (STATE, build_network, initial_weights, simulate,
+                                        simulate_again)
 from models.balanced_ei.reference import algorithm2
 from models.common import ModelError
 from models.common.device import Simulation
@@ -84,6 +86,33 @@ def test_brian2_follows_algorithm2_with_the_judge(device, setup, cache_dir):
     _follows_algorithm2(device, 0, setup)
 
 
+def test_the_cpp_network_runs_again_from_its_end_as_the_loop_continues(setup, cache_dir):
+    """``simulate_again`` (how the learning segments run on cpp): the compiled network run
+    again with its learned weights, its end state and new input gives the spikes and weights
+    of the NumPy loop continued. The project of the judge test: nothing more to compile."""
+    weights, stimulus, _ = setup
+    kw, state, dt = reference_keywords(PARAMS), {}, float(PARAMS.dt / second)
+    first = algorithm2(weights, stimulus, state=state, **kw)
+    stimulus_2 = noise_input(PARAMS, np.random.default_rng(4), STEPS)
+    e_steps, e_neurons, i_steps, i_neurons, learned = algorithm2(first[4], stimulus_2,
+                                                                 state=state, **kw)
+    with Simulation("balanced-ei-test", target="cpp", seed=1,
+                    code_params=dict(n_e=N_E, steps=STEPS, tournament=0)) as sim:
+        out = simulate(sim=sim, weights=weights, stimulus=stimulus, **rule_parameters(PARAMS))
+        end = dict(out["state"])
+        for pop in ("exc", "inh"):
+            end[(pop, "lastspike")] = end[(pop, "lastspike")] - STEPS * dt
+        again = simulate_again(sim, out["objects"], seed=2, weights=out["weights"],
+                               stimulus=stimulus_2, state=end)
+    assert len(e_steps) > 100 and len(i_steps) > 100
+    for pop, steps, neurons in (("exc", e_steps, e_neurons), ("inh", i_steps, i_neurons)):
+        i, t = again["spikes"][pop]
+        np.testing.assert_array_equal(np.rint(t / dt).astype(int), steps)
+        np.testing.assert_array_equal(i, neurons)
+    for key, value in learned.items():
+        np.testing.assert_allclose(again["weights"][key], value, atol=1e-12, err_msg=key)
+
+
 @pytest.mark.slow
 def test_brian2_follows_algorithm2_with_the_tournament(setup, cache_dir):
     """The tournament in blocks of 3 (4 E blocks, 2 I blocks) picks the judge's neuron.
@@ -111,39 +140,53 @@ SMALL = Params(n_e=12, n_i=4, duration=0.6 * second, segment=0.2 * second,
                test_trial_duration=0.2 * second, eps_f=1e-3, eps_o=1e-2, device="numpy")
 
 
-def test_resuming_learning_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path):
-    """Three segments of 0.2 s, and the last two again from the checkpoint of the first."""
-    p = SMALL.replace(checkpoint_dir=str(tmp_path))
+def test_resuming_learning_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path, capsys):
+    """Three segments of 0.2 s; the last two again from the checkpoint of the first, and the
+    last from ``latest.npz`` of a run stopped after two: the same weights, and the checkpoints
+    kept before the resumed one read from beside it (one that is gone is said and left out)."""
+    p = SMALL.replace(checkpoint_dir=str(tmp_path / "whole"))
     whole = learn(p, start(p), RunResult("balanced-ei", {}))
-    files = sorted(tmp_path.glob("weights-*.npz"))
+    files = sorted((tmp_path / "whole").glob("weights-*.npz"))
     assert [f.name for f in files] == ["weights-0000000.2s.npz", "weights-0000000.4s.npz",
                                        "weights-0000000.6s.npz"]
-    resumed_p = SMALL.replace(resume=str(files[0]))
-    resumed = learn(resumed_p, start(resumed_p), RunResult("balanced-ei", {}))
-    assert [t for t, _ in whole] == [0.0, 0.2, 0.4, 0.6]
-    assert [t for t, _ in resumed] == [0.2, 0.4, 0.6]
-    for key in ("f", "w_ee", "w_ie", "w_ei", "w_ii"):
-        final = whole[-1][1][key]
-        assert np.abs(final - whole[0][1][key]).max() > 1e-4  # it learned
-        np.testing.assert_array_equal(resumed[-1][1][key], final)
+    assert int(np.load(tmp_path / "whole" / "latest.npz")["segment"]) == 3
+    # what a run stopped after two segments leaves: two kept files, its latest at segment 2
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    for f in files[:2]:
+        shutil.copy(f, stopped / f.name)
+    shutil.copy(files[1], stopped / "latest.npz")
+    for resume, directory in ((files[0], ""), (stopped / "latest.npz", str(stopped))):
+        resumed_p = SMALL.replace(resume=str(resume), checkpoint_dir=directory)
+        resumed = learn(resumed_p, start(resumed_p), RunResult("balanced-ei", {}))
+        assert [t for t, _ in whole] == [t for t, _ in resumed] == [0.0, 0.2, 0.4, 0.6]
+        for key in ("f", "w_ee", "w_ie", "w_ei", "w_ii"):
+            assert np.abs(whole[-1][1][key] - whole[0][1][key]).max() > 1e-4  # it learned
+            for (_, w), (_, w_resumed) in zip(whole, resumed):
+                np.testing.assert_array_equal(w_resumed[key], w[key])
+    assert int(np.load(stopped / "latest.npz")["segment"]) == 3
+    (stopped / "weights-0000000.2s.npz").unlink()
+    again = start(SMALL.replace(resume=str(stopped / "weights-0000000.4s.npz")))
+    assert [t for t, _ in again.checkpoints] == [0.0, 0.4]
+    assert "no checkpoint weights-0000000.2s.npz" in capsys.readouterr().out
 
 
 @pytest.mark.slow
 def test_a_resumed_run_evaluates_as_the_uninterrupted_one(tmp_path, cache_dir):
-    """The whole experiment, resumed after the first segment and after the last: the same
-    final weights and coding error. Slow: four more C++ projects (learn, evaluate, two
-    protocols), several minutes to compile on 2 cores."""
+    """The whole experiment, resumed after the first segment and after the last in its own
+    checkpoint directory: the same checkpoints, curves and protocol. Slow: four more C++
+    projects (learn, evaluate, two protocols), several minutes to compile on 2 cores."""
     small = SMALL.replace(device="cpp")
     whole = run(small.replace(checkpoint_dir=str(tmp_path)))
     files = sorted(tmp_path.glob("weights-*.npz"))
-    for resume, times in ((files[0], [0.2, 0.4, 0.6]), (files[-1], [0.6])):
+    for resume in (files[0], files[-1]):
         resumed = run(small.replace(resume=str(resume)))
-        np.testing.assert_array_equal(resumed.traces["checkpoint_time"], times)
-        for key in ("f", "w_ee", "w_ie", "w_ei", "w_ii"):
-            np.testing.assert_array_equal(resumed.weights[f"{key}_0.6s"],
-                                          whole.weights[f"{key}_0.6s"])
-        assert (resumed.metrics["coding_error_e_final"]
-                == whole.metrics["coding_error_e_final"])
+        for name, trace in whole.traces.items():
+            np.testing.assert_array_equal(resumed.traces[name], trace, err_msg=name)
+        for name, w in whole.weights.items():
+            np.testing.assert_array_equal(resumed.weights[name], w, err_msg=name)
+        assert {k: v for k, v in resumed.metrics.items() if not k.endswith("_s")} == {
+            k: v for k, v in whole.metrics.items() if not k.endswith("_s")}
 
 
 def _checkpoint(path, p, **changes):

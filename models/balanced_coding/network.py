@@ -135,7 +135,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
     equations = noise.equations(NEURON_EQUATIONS + (LOWRANK_NEURON if lowrank else ""), rng,
-                                VOLTAGE_NOISE, index="noise_index")
+                                (VOLTAGE_NOISE, THRESHOLD_NOISE), index="noise_index")
     neurons = NeuronGroup(
         copies * n_neurons, equations, threshold=JUDGE_THRESHOLD,
         reset="r += 1\nown = 1" if lowrank else "r += 1",
@@ -150,7 +150,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     neurons.sigma_v = sigma_v
     neurons.sigma_t = sigma_t
     neurons.keep = 1
-    noise.set_key(sim, neurons, rng)
+    noise.prepare(sim, neurons, rng, (VOLTAGE_NOISE, THRESHOLD_NOISE), index="noise_index")
     if noise_index is None:
         noise_index = np.arange(copies * n_neurons)
     sim.set_values(neurons.noise_index, np.asarray(noise_index, dtype=np.int32))

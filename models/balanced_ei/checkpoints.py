@@ -1,10 +1,12 @@
 """Checkpoint files of the balanced-ei learning: weights and state after a segment.
 
-A checkpoint (``weights-0000800.0s.npz``) holds the five weight matrices (``W_f``, ``W_w_ee``,
+A checkpoint (``weights-0000800.0s.npz``, kept after segments 1, 2, 4, ...; ``latest.npz``,
+rewritten after every segment) holds the five weight matrices (``W_f``, ``W_w_ee``,
 ...), the state that one segment hands to the next (``state_exc_v``, ..., ``lastspike``
 relative to the start of the next segment, in s), the number of segments learned, the time in
 s and the seed. Each segment draws its input and noise from (seed, segment index), so a run
-resumed from a checkpoint learns exactly the weights of an uninterrupted run.
+resumed from a checkpoint learns exactly the weights of an uninterrupted run; resumed in the
+same directory it also finds the kept checkpoints before it and evaluates as that run.
 
 A checkpoint is read as data (no pickled objects); anything that is not a checkpoint of this
 run's sizes raises :class:`ModelError` with one line.
@@ -18,6 +20,10 @@ import numpy as np
 from analysis.io import write_npz
 from models.balanced_ei.network import STATE, WEIGHTS, weight_shapes
 from models.common.errors import ModelError
+
+
+#: the file rewritten after every segment (resume from it: at most one segment lost)
+LATEST = "latest.npz"
 
 
 def checkpoint_segments(n_segments):

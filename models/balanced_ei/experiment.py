@@ -5,7 +5,8 @@ Brendel, Bourdoukan, Vertechi, Machens & Denève (PLoS CB 2020), Algorithm 2, Fi
 1. :func:`start`: the initial weights from the seed, or a checkpoint to resume from;
 2. :func:`learn`: equal segments of one compiled project, the weights and the whole state
    carried from one to the next; checkpoints after segments 1, 2, 4, 8, ... and the last
-   (files in ``checkpoint_dir``: see :mod:`models.balanced_ei.checkpoints`);
+   (files in ``checkpoint_dir``: see :mod:`models.balanced_ei.checkpoints`), and the latest
+   after every segment (``latest.npz``);
 3. :func:`evaluate`: every checkpoint with frozen weights on time-varying input: decoders
    of E and I, coding errors, rates, and the E/I balance of the first and last;
 4. :func:`run_protocol`: the paper's constant-input trials before and after learning;
@@ -25,11 +26,12 @@ import numpy as np
 from brian2 import ms, second
 
 from analysis.io import RunResult
-from models.balanced_ei.checkpoints import (checkpoint_path, checkpoint_segments,
+from models.balanced_ei.checkpoints import (LATEST, checkpoint_path, checkpoint_segments,
                                             load_checkpoint, save_checkpoint)
 from models.balanced_ei.measures import (balance_metrics, coding_errors, e_input_currents,
                                          protocol_metrics, represented_signal)
-from models.balanced_ei.network import RULE_PARAMETERS, initial_weights, simulate
+from models.balanced_ei.network import (RULE_PARAMETERS, initial_weights, simulate,
+                                        simulate_again)
 from models.common.device import Simulation
 from models.common.errors import ModelError
 from models.common.signals import smoothed_white_noise
@@ -67,48 +69,109 @@ def noise_input(p, rng, n_steps):
 
 @dataclass
 class Start:
-    """Where learning begins: after ``learned`` segments, with these weights and state."""
+    """Where learning begins: after ``learned`` segments, with these weights and state, and
+    the checkpoints [(time in s, weights)] kept before (the seed's initial weights first)."""
 
     learned: int
     weights: dict
     state: dict | None  # None: from rest
     time_s: float
+    checkpoints: list
+
+
+def segment_end_s(p, k):
+    """The learning time in s at the end of segment ``k`` (counted from 1)."""
+    return k * p.steps(p.segment) * float(p.dt / second)
 
 
 def start(p):
-    """Phase 1: the initial weights of the seed, or the checkpoint ``p.resume``."""
+    """Phase 1: the initial weights of the seed, or the checkpoint ``p.resume``.
+
+    Resuming, the checkpoints kept before it (1, 2, 4, ... segments) are read from the files
+    beside it, so that a run resumed after an interruption evaluates the same checkpoints as
+    the uninterrupted run; one that is missing is said and left out of the curves.
+    """
+    initial = initial_weights(np.random.default_rng(p.seed), p.n_inputs, p.n_e, p.n_i,
+                              w_autapse=p.w_autapse)
     if not p.resume:
-        weights = initial_weights(np.random.default_rng(p.seed), p.n_inputs, p.n_e, p.n_i,
-                                  w_autapse=p.w_autapse)
-        return Start(0, weights, None, 0.0)
-    segment, time_s, weights, state, seed = load_checkpoint(
-        p.resume, n_inputs=p.n_inputs, n_e=p.n_e, n_i=p.n_i)
-    if seed != p.seed:
-        raise ModelError(f"resume: the checkpoint has seed {seed}, not {p.seed}")
+        return Start(0, initial, None, 0.0, [(0.0, initial)])
+    segment, time_s, weights, state, seed = _read_checkpoint(p, p.resume)
     if segment > p.n_segments():
         raise ModelError(f"resume: the checkpoint is after {segment} segments, more than "
                          f"the {p.n_segments()} of duration / segment")
-    if not np.isclose(time_s, segment * p.steps(p.segment) * float(p.dt / second)):
+    if not np.isclose(time_s, segment_end_s(p, segment)):
         raise ModelError(f"resume: the checkpoint is at {time_s:g} s after {segment} "
                          f"segments; this run has segments of {p.spec('segment').text(p.segment)}")
-    return Start(segment, weights, state, time_s)
+    kept = [(0.0, initial)]
+    for k in checkpoint_segments(p.n_segments()):
+        if k > segment:
+            break
+        path = checkpoint_path(Path(p.resume).parent, segment_end_s(p, k))
+        if k == segment and not path.is_file():  # resuming from a file of another name
+            kept.append((time_s, weights))
+        elif not path.is_file():
+            print(f"{NAME}: resume: no checkpoint {path.name} beside {p.resume}; the curves "
+                  "leave it out", flush=True)
+        else:
+            kept.append((segment_end_s(p, k), _read_checkpoint(p, path)[2]))
+    return Start(segment, weights, state, time_s, kept)
 
 
-def learn_segment(p, k, weights, state):
-    """Segment ``k`` of learning, its input and noise drawn from (seed, k); returns what
-    :func:`simulate` returns (None when only building)."""
-    seg_steps = p.steps(p.segment)
-    stimulus = noise_input(p, np.random.default_rng([p.seed, k]), seg_steps)
-    sim = Simulation(NAME + "-learn", target=p.device, seed=p.seed * 100_003 + k,
-                     build_only=p.build_only, code_params=dict(code_sizes(p), steps=seg_steps))
-    with sim:
-        return simulate(sim=sim, weights=weights, stimulus=stimulus, learn=True, state=state,
-                        **rule_parameters(p))
+def _read_checkpoint(p, path):
+    """:func:`load_checkpoint` of a checkpoint of this run's sizes and seed."""
+    segment, time_s, weights, state, seed = load_checkpoint(
+        path, n_inputs=p.n_inputs, n_e=p.n_e, n_i=p.n_i)
+    if seed != p.seed:
+        raise ModelError(f"resume: the checkpoint has seed {seed}, not {p.seed} ({path})")
+    return segment, time_s, weights, state, seed
+
+
+class OneNetwork:
+    """Runs of one network with other weights, inputs, states and seeds (learning segments,
+    checkpoint evaluations). On cpp the first run builds the network (or reuses its compiled
+    project) and every later one runs its binary again with the new values as run arguments
+    (:func:`simulate_again`): no Python build in between. Elsewhere each run builds its own.
+    ``network``: the keywords of :func:`simulate` besides the weights, input, state. Use as a
+    context manager."""
+
+    def __init__(self, p, name, code_params, **network):
+        self.p, self.name, self.code_params, self.network = p, name, code_params, network
+        self.sim = self.objects = None
+
+    def run(self, seed, weights, stimulus, state=None):
+        """What :func:`simulate` returns (None when only building)."""
+        if self.objects is not None:
+            return simulate_again(self.sim, self.objects, seed=seed, weights=weights,
+                                  stimulus=stimulus, state=state)
+        self.close()
+        self.sim = Simulation(self.name, target=self.p.device, seed=seed,
+                              build_only=self.p.build_only, code_params=self.code_params)
+        self.sim.activate()
+        out = simulate(sim=self.sim, weights=weights, stimulus=stimulus, state=state,
+                       **self.network)
+        if out is not None and self.sim.target == "cpp":
+            self.objects = out["objects"]
+        return out
+
+    def close(self):
+        if self.sim is not None:
+            self.sim.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 def learn(p, begin, result):
     """Phase 2: the learning segments. Returns the checkpoints [(time in s, weights)], the
-    first one where learning began."""
+    seed's initial weights first.
+
+    With ``checkpoint_dir``, the kept checkpoints are written there and ``latest.npz`` after
+    every segment: an interrupted run resumes from it losing at most one segment.
+    """
     dt_s, seg_steps = float(p.dt / second), p.steps(p.segment)
     n_segments = p.n_segments()
     keep = set(checkpoint_segments(n_segments))
@@ -116,27 +179,34 @@ def learn(p, begin, result):
     if p.checkpoint_dir and not p.build_only:
         ckpt_dir = Path(p.checkpoint_dir)
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-    checkpoints = [(begin.time_s, begin.weights)]
+    checkpoints = list(begin.checkpoints)
     weights, state, wall = begin.weights, begin.state, 0.0
-    for k in range(begin.learned, n_segments):
-        t0 = time.perf_counter()
-        out = learn_segment(p, k, weights, state)
-        wall += time.perf_counter() - t0
-        if out is None:  # build_only
-            break
-        weights, state = out["weights"], out["state"]
-        for key in (("exc", "lastspike"), ("inh", "lastspike")):  # times of the next segment
-            state[key] = state[key] - seg_steps * dt_s
-        t_end = (k + 1) * seg_steps * dt_s
-        rates = [len(out["spikes"][pop][0]) / (n * seg_steps * dt_s)
-                 for pop, n in (("exc", p.n_e), ("inh", p.n_i))]
-        print(f"{NAME}: {t_end:g} s of {p.steps(p.duration) * dt_s:g} s learned; rates E "
-              f"{rates[0]:.1f} Hz, I {rates[1]:.1f} Hz", flush=True)
-        if k + 1 in keep:
-            checkpoints.append((t_end, weights))
+    # segment k draws its input and noise from (seed, k)
+    with OneNetwork(p, NAME + "-learn", dict(code_sizes(p), steps=seg_steps), learn=True,
+                    **rule_parameters(p)) as network:
+        for k in range(begin.learned, n_segments):
+            t0 = time.perf_counter()
+            stimulus = noise_input(p, np.random.default_rng([p.seed, k]), seg_steps)
+            out = network.run(p.seed * 100_003 + k, weights, stimulus, state)
+            wall += time.perf_counter() - t0
+            if out is None:  # build_only
+                break
+            weights, state = out["weights"], out["state"]
+            for key in (("exc", "lastspike"), ("inh", "lastspike")):  # times of the next one
+                state[key] = state[key] - seg_steps * dt_s
+            t_end = segment_end_s(p, k + 1)
+            rates = [len(out["spikes"][pop][0]) / (n * seg_steps * dt_s)
+                     for pop, n in (("exc", p.n_e), ("inh", p.n_i))]
+            print(f"{NAME}: {t_end:g} s of {p.steps(p.duration) * dt_s:g} s learned; rates E "
+                  f"{rates[0]:.1f} Hz, I {rates[1]:.1f} Hz", flush=True)
+            saved = dict(segment=k + 1, time_s=t_end, weights=weights, state=state,
+                         seed=p.seed)
+            if k + 1 in keep:
+                checkpoints.append((t_end, weights))
+                if ckpt_dir is not None:
+                    save_checkpoint(checkpoint_path(ckpt_dir, t_end), **saved)
             if ckpt_dir is not None:
-                save_checkpoint(checkpoint_path(ckpt_dir, t_end), segment=k + 1, time_s=t_end,
-                                weights=weights, state=state, seed=p.seed)
+                save_checkpoint(ckpt_dir / LATEST, **saved)
     result.timings["learn_s"] = wall
     return checkpoints
 
@@ -159,42 +229,36 @@ def evaluate(p, checkpoints, eval_input, result):
     decoder_steps, skip = p.steps(p.decoder_duration), p.steps(100 * ms)
     eval_x = represented_signal(eval_input, dt_s, lam_hz)
     curves = {k: [] for k in ("coding_error_e", "coding_error_i", "rate_e_hz", "rate_i_hz")}
-    for c, (t_c, w_c) in enumerate(checkpoints):
-        # the noise seed follows the checkpoint's time: a resumed run evaluates alike
-        sim = Simulation(NAME + "-evaluate", target=p.device,
-                         seed=p.seed * 100_003 + 50_000 + int(round(
-                             t_c / float(p.segment / second))),
-                         build_only=p.build_only,
-                         code_params=dict(code_sizes(p), steps=len(eval_input)))
-        with sim:
-            out = simulate(sim=sim, weights=w_c, stimulus=eval_input, learn=False,
-                           **frozen_parameters(p))
-        if out is None:
-            return None
-        errs = coding_errors(out, eval_x, decoder_steps, dt_s, lam_hz, p.n_e, p.n_i,
-                             skip=skip)
-        if c in (0, len(checkpoints) - 1):  # balance under the time-varying input
-            tag = "final" if c == len(checkpoints) - 1 else "initial"
-            first = decoder_steps + skip
-            exc, inh = e_input_currents(out["spikes"], w_c, eval_input[first:],
-                                        first * dt_s, dt_s)
-            balance_metrics(result, exc, inh, float(p.balance_tau / second), tag, "")
-        for key, pop in (("coding_error_e", "exc"), ("coding_error_i", "inh"),
-                         ("rate_e_hz", "exc_rate"), ("rate_i_hz", "inh_rate")):
-            curves[key].append(errs[pop])
+    with OneNetwork(p, NAME + "-evaluate", dict(code_sizes(p), steps=len(eval_input)),
+                    learn=False, **frozen_parameters(p)) as network:
+        for c, (t_c, w_c) in enumerate(checkpoints):
+            # the noise seed follows the checkpoint's time: a resumed run evaluates alike
+            seed = p.seed * 100_003 + 50_000 + int(round(t_c / float(p.segment / second)))
+            out = network.run(seed, w_c, eval_input)
+            if out is None:
+                return None
+            errs = coding_errors(out, eval_x, decoder_steps, dt_s, lam_hz, p.n_e, p.n_i,
+                                 skip=skip)
+            if c in (0, len(checkpoints) - 1):  # balance under the time-varying input
+                tag = "final" if c == len(checkpoints) - 1 else "initial"
+                first = decoder_steps + skip
+                exc, inh = e_input_currents(out["spikes"], w_c, eval_input[first:],
+                                            first * dt_s, dt_s)
+                balance_metrics(result, exc, inh, float(p.balance_tau / second), tag, "")
+            for key, pop in (("coding_error_e", "exc"), ("coding_error_i", "inh"),
+                             ("rate_e_hz", "exc_rate"), ("rate_i_hz", "inh_rate")):
+                curves[key].append(errs[pop])
     return curves
 
 
 def run_protocol(p, checkpoints, directions):
     """Phase 4: constant input along each direction, trials from rest, with the first
-    checkpoint (a fifth of the trials; not when resuming) and the last. Returns {tag:
+    checkpoint (the seed's initial weights; a fifth of the trials) and the last. Returns {tag:
     (simulation output, weights, trials per direction)} (empty when only building)."""
     trial_steps = p.steps(p.test_trial_duration)
     protocol = {}
     for tag, (t_c, w_c), trials in (("initial", checkpoints[0], max(1, p.test_trials // 5)),
                                     ("final", checkpoints[-1], p.test_trials)):
-        if p.resume and tag == "initial":
-            continue
         stim = p.test_amplitude * np.repeat(directions, trials, axis=0)
         sim = Simulation(NAME + "-protocol", target=p.device,
                          seed=p.seed * 100_003 + 90_000 + (tag == "final"),

@@ -58,11 +58,12 @@ def trial_statistics(result, n_e, n_directions, n_trials, trial_s):
     i_sorted, t_sorted, trial_sorted = i[order], t[order], trial[order]
     same = (np.diff(i_sorted) == 0) & (np.diff(trial_sorted) == 0)
     isi = np.diff(t_sorted)[same]
-    isi_neuron, isi_dir = i_sorted[1:][same], trial_sorted[1:][same] // n_trials
-    for n in range(n_e):
-        mine = isi_neuron == n
-        for d in range(n_directions):
-            cv[n, d] = interval_cv(isi[mine & (isi_dir == d)])
+    pair = i_sorted[1:][same] * n_directions + trial_sorted[1:][same] // n_trials
+    # the intervals of each (neuron, direction), in the order of isi (a stable sort)
+    by_pair = np.argsort(pair, kind="stable")
+    pairs, starts = np.unique(pair[by_pair], return_index=True)
+    for key, intervals in zip(pairs, np.split(isi[by_pair], starts[1:])):
+        cv[key // n_directions, key % n_directions] = interval_cv(intervals)
     mean = counts.mean(axis=2)
     if n_trials < 2:  # a Fano factor needs repeated trials
         return counts, cv, np.full(mean.shape, np.nan)

@@ -126,10 +126,10 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
-        eqs = noise.equations(eqs, rng, STREAMS[pop][0])
+        eqs = noise.equations(eqs, rng, STREAMS[pop])
         groups[pop] = _population(pop, n, eqs, first, tournament, dt, refractory_steps,
                                   lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=sigma)
-        noise.set_key(sim, groups[pop], rng)
+        noise.prepare(sim, groups[pop], rng, STREAMS[pop])
     exc, inh = groups["exc"], groups["inh"]
     exc.trace_leak_i = trace_leak_i
     exc.run_regularly("cbar_i = (1 - trace_leak_i * dt) * cbar_i + spiked\nspiked = 0",
@@ -212,12 +212,14 @@ def read_weights(objs, n_inputs, n_e, n_i):
 
 def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None,
              trial_steps=None, **network):
-    """One simulation; returns spikes, weights and the end state (None when only building).
+    """One simulation; returns spikes, weights, the end state and the Brian2 objects (None
+    when only building).
 
     ``stimulus`` (samples, inputs) in 1/second, each sample held for ``stimulus_steps`` time
     steps; ``state`` {(group, var): array} continues a previous segment (None: from rest).
     With ``trial_steps``, V and r of both populations return to 0 at the start of every trial.
     ``network``: the keywords of :func:`build_network` (``RULE_PARAMETERS``, ``sigma_v_exc``).
+    On cpp, :func:`simulate_again` then runs the same network with other values.
     """
     n_inputs, n_e = weights["f"].shape
     n_i = weights["w_ii"].shape[0]
@@ -229,24 +231,44 @@ def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None
         for pop in ("exc", "inh"):
             objs[pop].run_regularly("v = 0\nr = 0", when="start", clock=trial_clock,
                                     name=f"{pop}_trial_reset")
-    set_weights(sim, objs, weights)
+    _set_inputs(sim, objs, weights, state)
     for key in ("ff", "syn_ee", "syn_ie", "syn_ei", "syn_ii"):
         objs[key].plastic = int(learn)
-    if state is not None:
-        for (group, var), values in state.items():
-            unit = second if var == "lastspike" else 1
-            sim.set_values(getattr(objs[group], var), np.asarray(values) * unit)
-    monitors = dict(exc=SpikeMonitor(objs["exc"], name="spikes_exc"),
-                    inh=SpikeMonitor(objs["inh"], name="spikes_inh"))
-    net = sim.network(*[o for k, o in objs.items() if k not in ("stimulus", "arbitration")],
-                      *objs["arbitration"], *monitors.values())
+    objs["monitors"] = dict(exc=SpikeMonitor(objs["exc"], name="spikes_exc"),
+                            inh=SpikeMonitor(objs["inh"], name="spikes_inh"))
+    net = sim.network(*[o for k, o in objs.items()
+                        if k not in ("stimulus", "arbitration", "monitors")],
+                      *objs["arbitration"], *objs["monitors"].values())
     sim.run(net, len(stimulus) * stimulus_steps * dt, namespace={"stimulus": objs["stimulus"]},
             report="text" if len(stimulus) * stimulus_steps * float(dt / second) >= 60 else None)
     sim.finish()
     if sim.build_only:
         return None
+    return dict(_outputs(objs, n_inputs, n_e, n_i), objects=objs)
+
+
+def simulate_again(sim, objs, *, seed, weights, stimulus, state=None):
+    """cpp: the network that :func:`simulate` built in ``sim`` (its ``objects``) run again,
+    nothing rebuilt, with ``seed`` and new weights, input (as many samples) and state.
+    Returns as :func:`simulate`."""
+    _set_inputs(sim, objs, weights, state)
+    sim.set_values(objs["stimulus"], stimulus * Hz)
+    sim.rerun(seed)
+    n_inputs, n_e = weights["f"].shape
+    return dict(_outputs(objs, n_inputs, n_e, weights["w_ii"].shape[0]), objects=objs)
+
+
+def _set_inputs(sim, objs, weights, state):
+    set_weights(sim, objs, weights)
+    if state is not None:
+        for (group, var), values in state.items():
+            unit = second if var == "lastspike" else 1
+            sim.set_values(getattr(objs[group], var), np.asarray(values) * unit)
+
+
+def _outputs(objs, n_inputs, n_e, n_i):
     spikes = {pop: (np.asarray(m.i[:], dtype=np.int32), np.asarray(m.t[:] / second))
-              for pop, m in monitors.items()}
+              for pop, m in objs["monitors"].items()}
     return dict(spikes=spikes, weights=read_weights(objs, n_inputs, n_e, n_i),
                 state=read_state(objs))
 

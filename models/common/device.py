@@ -377,7 +377,7 @@ class Simulation:
         from brian2.devices.device import get_device, reinit_devices
 
         reinit_devices()
-        self._gauss = noise.gauss_function()  # the fast noise, known to every model's equations
+        self._noise_functions = noise.functions()  # the fast noise, known to every model's code
         if self.target in RUNTIME_TARGETS:
             set_device("runtime")
             _owned_runtime_reads(get_device())
@@ -416,22 +416,29 @@ class Simulation:
             self._seed_group = brian2.NeuronGroup(
                 1, "rng_seed : integer (shared, constant)", name="spikerules_seed"
             )
-            self._run_args[self._seed_group.rng_seed] = np.array([self.seed])
+            self._set_run_arg(self._seed_group.rng_seed, np.array([self.seed]))
 
     def clock(self, dt, name):
         """A clock for objects that run less often than the time step (monitors)."""
         return _stable_clock_class()(dt=dt, name=name)
 
     def set_values(self, variable_view, values) -> None:
-        """Give a state variable (``G.v``, ``S.w``) seed-dependent initial values.
+        """Give a state variable (``G.v``, ``S.w``) seed-dependent initial values, or a
+        :meth:`timed_array` new values (cpp, before :meth:`rerun`).
 
         On standalone targets the values travel as ``run_args``; the generated code is the
         same for every seed.
         """
         if self.target == "cpp":
-            self._run_args[variable_view] = values  # keeps units: Brian2 checks them
+            self._set_run_arg(variable_view, values)  # keeps units: Brian2 checks them
         else:
             variable_view[:] = values
+
+    def _set_run_arg(self, key, values) -> None:
+        """The run argument of a ``VariableView`` or ``TimedArray``, replacing an earlier one.
+        Kept by name: two views of one variable are equal only element by element."""
+        name = (key.group_name, key.name) if hasattr(key, "group_name") else key
+        self._run_args[name] = (key, values)
 
     def timed_array(self, values, dt, name):
         """A ``TimedArray`` whose values may change with the seed without recompiling."""
@@ -439,7 +446,7 @@ class Simulation:
 
         if self.target == "cpp":
             placeholder = TimedArray(np.zeros_like(values), dt=dt, name=name)
-            self._run_args[placeholder] = values
+            self._set_run_arg(placeholder, values)
             return placeholder
         return TimedArray(values, dt=dt, name=name)
 
@@ -455,8 +462,9 @@ class Simulation:
         """``net.run``; on C++ standalone the first call applies the run arguments and seed.
 
         ``namespace`` holds the external names the equations use (TimedArrays, functions);
-        ``gauss`` (``models.common.noise``) is always there. On cpp the length of the run is
-        a run argument (a new duration recompiles nothing).
+        ``gauss``, ``gauss_fast`` and ``gauss_fix`` (``models.common.noise``) are always
+        there. On cpp the length of the run is a run argument (a new duration recompiles
+        nothing).
         """
         from brian2 import device, second
 
@@ -472,7 +480,7 @@ class Simulation:
         if self.target == "runtime" and _cython_event_loop_is_named_i():
             _refuse_code_reading_i(net)
         self._started = True
-        kwargs = {"namespace": {"gauss": self._gauss, **(namespace or {})},
+        kwargs = {"namespace": {**self._noise_functions, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
             self._run_with_progress(net, duration, kwargs)
@@ -577,7 +585,9 @@ class Simulation:
                     continue
             kept.append((func, args))
         device.main_queue[:] = kept
-        self._run_args = dict(list(moved.values()) + list(self._run_args.items()))
+        given, self._run_args = self._run_args, {}
+        for view, value in list(moved.values()) + list(given.values()):
+            self._set_run_arg(view, value)
 
     # -- build and run --------------------------------------------------------------------
     def cache_key(self) -> str:
@@ -643,6 +653,30 @@ class Simulation:
             return
         if self._run_lengths:  # read by main.cpp (see _length_as_run_arg)
             np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
+        self._run_binary()
+
+    def rerun(self, seed: int) -> None:
+        """cpp, after :meth:`finish`: run the compiled project again, with ``seed`` and the
+        values given to :meth:`set_values` since. Nothing is built: the network, its code and
+        its monitors are those of the first run, and they read this run's results. For a
+        chain of runs of one network with new inputs and states (learning segments)."""
+        from brian2.core.variables import VariableView
+
+        from models.common import noise
+
+        if self.target != "cpp" or self.directory is None or self.build_only:
+            raise DeviceError("rerun needs a finished cpp run")
+        self.seed = seed
+        self._set_run_arg(self._seed_group.rng_seed, np.array([seed]))
+        for view, _ in list(self._run_args.values()):
+            if isinstance(view, VariableView) and view.name == "noise_key":
+                self._set_run_arg(view, np.array([noise.key(seed)]))
+        self._run_binary()
+
+    def _run_binary(self) -> None:
+        """Run the built project with the run arguments; the timings of that run."""
+        from brian2 import device
+
         peak_file = self.directory / PEAK_FILE
         if self.target == "cpp":
             from brian2 import prefs
@@ -656,7 +690,7 @@ class Simulation:
                 directory=str(self.directory),
                 results_directory="results",
                 with_output=True,
-                run_args=self._run_args,
+                run_args=dict(self._run_args.values()),
             )
         finally:  # Brian2 keeps every run's values (init_*.dat): 32 MB a run for some models
             for path in (self.directory / "static_arrays").glob("init_*.dat*"):

@@ -77,7 +77,7 @@ def build_network(sim, *, gamma, omega_f, omega_s, thresholds, command_values, d
     neurons.lam_v = lam_v
     neurons.lam_d = lam_d
     neurons.sigma_v = sigma_v
-    noise.set_key(sim, neurons, rng)
+    noise.prepare(sim, neurons, rng, 0)
     arbitration = one_spike_per_step(neurons, score_expression="v - threshold")
     to_neurons = Synapses(cmd, neurons, "w : 1\nI_command_post = w * c_pre : 1/second (summed)",
                           name="command_synapses")
