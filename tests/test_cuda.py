@@ -12,19 +12,20 @@ from pathlib import Path
 import pytest
 
 from conftest import spikerules
-from models.common.device import gpu_available
+from models.common.device import CUDA_INSTALL, gpu_available
 
 pytestmark = [
     pytest.mark.cuda,
     pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found"),
     pytest.mark.skipif(importlib.util.find_spec("brian2cuda") is None,
-                       reason="brian2cuda not installed (pip install --no-deps brian2cuda==1.0a7)"),
+                       reason=f"brian2cuda not installed ({CUDA_INSTALL})"),
 ]
 
 SHORT = ["--duration", "1s", "--set", "decoder_duration=2s", "--set", "test_duration=1s",
          "--set", "test_trials=2"]
 
 
+@pytest.mark.smoke  # CI's Python 3.12 job: brian2cuda 1.0b1 with brian2 2.10, the gauss C code
 def test_cuda_project_generates_and_compiles(tmp_path, cache_dir):
     out = tmp_path / "run"
     spikerules("run", "balanced-coding", "--device", "cuda", "--set", "build_only=1", *SHORT,

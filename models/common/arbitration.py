@@ -136,11 +136,14 @@ winner : integer (linked)
 JUDGE_EVENTS = {"candidate": "score >= 0"}
 JUDGE_THRESHOLD = "score >= 0 and i == winner"
 
-#: a candidate replaces the judge's winner if its score is larger, or equal with a lower index
+#: a candidate replaces the judge's winner if its score is larger, or equal with a lower index.
+#: The candidate's index is ``i_pre``, not the synapse's ``i`` (the same number): Brian2 2.10's
+#: Cython template of on_pre code counts the step's events in a loop variable named ``i``, and
+#: code that reads ``i`` overwrites it, skipping candidates (see models.common.device)
 JUDGE_ON_CANDIDATE = """
-better = int(score_pre > best_post or (score_pre == best_post and i < winner_post))
+better = int(score_pre > best_post or (score_pre == best_post and i_pre < winner_post))
 best_post = better * score_pre + (1 - better) * best_post
-winner_post = better * i + (1 - better) * winner_post
+winner_post = better * i_pre + (1 - better) * winner_post
 """
 
 

@@ -42,6 +42,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,8 +82,15 @@ def nvcc_available() -> bool:
     return shutil.which("nvcc") is not None
 
 
+#: how to install the CUDA target for this Python (brian2cuda 1.0b1 needs brian2 2.10.1,
+#: which needs Python >= 3.12; on 3.11 the alpha 1.0a7 runs with brian2 2.9.0)
+CUDA_INSTALL = ("pip install -e '.[cuda]'" if sys.version_info >= (3, 12) else
+                "pip install -e '.[cuda]' && pip install --no-deps brian2cuda==1.0a7")
+
+
 def _configure_cuda(has_gpu: bool) -> None:
-    """Preferences that make brian2cuda 1.0a7 build with CUDA 13 (see shared/DESIGN.md)."""
+    """Preferences that make brian2cuda (1.0a7 with brian2 2.9, 1.0b1 with brian2 2.10; the
+    same preference names) build with CUDA 13 (see docs/design.md)."""
     from brian2 import prefs
 
     cpp_args = [a for a in prefs.codegen.cpp.extra_compile_args_gcc if not a.startswith("-std=")]
@@ -95,6 +103,7 @@ def _configure_cuda(has_gpu: bool) -> None:
         import nvidia  # namespace package of the NVIDIA wheels
 
         for base in nvidia.__path__:
+            # nvidia-curand 10.4 (CUDA 13) installs nvidia/cu13/; nvidia-curand-cu12, nvidia/curand/
             for sub in ("cu13", "curand"):
                 inc, lib = Path(base, sub, "include"), Path(base, sub, "lib")
                 if (inc / "curand.h").exists():
@@ -117,6 +126,76 @@ def _configure_cuda(has_gpu: bool) -> None:
         prefs.devices.cuda_standalone.cuda_backend.detect_gpus = False
         prefs.devices.cuda_standalone.cuda_backend.gpu_id = 0
         prefs.devices.cuda_standalone.cuda_backend.compute_capability = 9.0
+
+
+def _owned_runtime_reads(device) -> None:
+    """Make reads of dynamic arrays on Brian2's runtime device return arrays that own their data.
+
+    From Brian2 2.10 on, the runtime device keeps monitors' and synapses' dynamic arrays in C++
+    (``brian2.memory.cythondynamicarray``), and ``M.i[:]`` is a NumPy view of that memory that
+    does not keep it alive: once the monitor is gone, the values read are garbage (measured:
+    the first spike indices of a SpikeMonitor after the network was freed). Brian2's
+    ``device_override`` hook ``variableview_get_with_index_array`` (reads only) gives a copy
+    instead. Brian2 2.9's dynamic arrays are NumPy arrays (views keep them alive): untouched.
+    """
+    try:
+        from brian2.memory import cythondynamicarray  # noqa: F401  (Brian2 >= 2.10)
+    except ImportError:
+        return
+    from brian2.core.variables import DynamicArrayVariable, VariableView
+
+    read = VariableView.get_with_index_array.original_function
+
+    def variableview_get_with_index_array(view, item):
+        values = read(view, item)
+        if (isinstance(view.variable, DynamicArrayVariable) and isinstance(values, np.ndarray)
+                and not values.flags.owndata):
+            return values.copy()
+        return values
+
+    device.variableview_get_with_index_array = variableview_get_with_index_array
+
+
+@functools.cache
+def _cython_event_loop_is_named_i() -> bool:
+    """True where Brian2's Cython template of on_pre/on_post code loops over the step's events
+    with a variable named ``i`` (Brian2 2.10.1; 2.9 names it ``_spiking_synapse_idx``)."""
+    try:
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        env = CythonCodeObject.templater.env
+        source = env.loader.get_source(env, "synapses.pyx")[0]
+    except Exception:  # another layout of Brian2's templates: nothing known to check
+        return False
+    return re.search(r"\bcdef\s+size_t\s+i\b", source) is not None
+
+
+def _refuse_code_reading_i(net) -> None:
+    """Refuse synaptic event code that reads ``i`` on the Cython runtime where that is wrong.
+
+    Brian2 2.10.1's ``synapses.pyx`` counts the step's queued events in a loop variable ``i``,
+    and the generated code assigns the synapse's presynaptic index to a variable of the same
+    name: code reading ``i`` moves the counter, and events are skipped (or repeated) without an
+    error. Minimal case: 5 neurons of which 0, 3 and 4 fire, one synapse each onto one neuron,
+    on_pre code ``n_post += 1 + 0 * v_pre`` and ``last_post = i``: n is 2 instead of 3. ``i_pre``
+    is the same number under another name (what models.common.arbitration uses).
+    """
+    import brian2
+    from brian2.synapses.synapses import SynapticPathway
+    from brian2.utils.stringtools import get_identifiers
+
+    seen, stack = set(), list(net.objects)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        stack.extend(getattr(obj, "contained_objects", ()))
+        if isinstance(obj, SynapticPathway) and "i" in get_identifiers(obj.code):
+            raise DeviceError(
+                f"{obj.name}: event code that reads 'i' runs wrongly on Brian2 "
+                f"{brian2.__version__}'s Cython runtime (its event loop variable is named i); "
+                "write i_pre instead")
 
 
 @functools.cache
@@ -301,6 +380,7 @@ class Simulation:
         self._noise_functions = noise.functions()  # the fast noise, known to every model's code
         if self.target in RUNTIME_TARGETS:
             set_device("runtime")
+            _owned_runtime_reads(get_device())
             prefs.codegen.target = "cython" if self.target == "runtime" else "numpy"
             brian2.seed(self.seed)
         elif self.target == "cpp":
@@ -312,9 +392,7 @@ class Simulation:
             try:
                 import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
             except ImportError as exc:
-                raise DeviceError(
-                    "the cuda device needs brian2cuda: pip install --no-deps brian2cuda==1.0a7"
-                ) from exc
+                raise DeviceError(f"the cuda device needs brian2cuda: {CUDA_INSTALL}") from exc
             has_gpu = gpu_available()
             if not has_gpu and not self.build_only:
                 raise DeviceError(
@@ -399,6 +477,8 @@ class Simulation:
                 f"for (int _i=0; _i<1; _i++) "
                 f"brian::_random_generators[_i].seed((unsigned long){seed_array}[0] + _i);",
             )
+        if self.target == "runtime" and _cython_event_loop_is_named_i():
+            _refuse_code_reading_i(net)
         self._started = True
         kwargs = {"namespace": {**self._noise_functions, **(namespace or {})},
                   "profile": self.profile}

@@ -10,17 +10,21 @@ only, where users want the wall time of the loop.
 clock once before and once after each ``run()``, and adds the result to
 ``Network::_last_run_time``: after the binary ends, Brian2's ``device._last_run_time`` is the
 wall time of all the loops of the process, whatever the number of ``run()`` calls (progress
-pieces, phases). Everything else in the loop is Brian2's. The change is a text edit of the
-rendered template: if a Brian2 version renders it differently, the edit is skipped with one
-warning line and Brian2's own loop runs (``tests/test_standalone.py`` notices).
+pieces, phases). Everything else in the loop is Brian2's.
+
+Brian2 2.10 already reads a wall clock (``std::chrono``) and reads it per step only with
+``maximum_run_time``; there the one edit left is the sum over ``run()`` calls. The change is a
+text edit of the rendered template (one set of edits per known rendering, tried in turn): if a
+Brian2 version renders it differently, the edit is skipped with one warning line and Brian2's
+own loop runs (``tests/test_standalone.py`` notices).
 """
 
 from __future__ import annotations
 
 import types
 
-#: (Brian2's text, ours); each must occur exactly once in the rendered network.cpp
-EDITS = (
+#: Brian2 2.9: (Brian2's text, ours); each must occur exactly once in the rendered network.cpp
+EDITS_2_9 = (
     ("#include <ctime>", "#include <ctime>\n#include <chrono>"),
     ("    start = std::clock();\n",
      "    start = std::clock();\n"
@@ -34,14 +38,37 @@ EDITS = (
      "    _last_run_time += elapsed_realtime;  // wall time of all run() calls\n"),
 )
 
+#: Brian2 2.10: a wall clock (std::chrono) read before and after the loop already; sum the runs
+EDITS_2_10 = (
+    ("    _last_run_time = elapsed_realtime;\n",
+     "    _last_run_time += elapsed_realtime;  // wall time of all run() calls\n"),
+)
 
-def edit(source: str) -> str | None:
-    """``network.cpp`` as Brian2 rendered it -> ours, or None if it is not the expected text."""
-    for old, new in EDITS:
+#: the known renderings, tried in turn: (edits, text that must be absent). 2.10's edit alone
+#: would also apply to 2.9's loop, which reads std::clock() every step: refused there
+EDIT_SETS = ((EDITS_2_9, None), (EDITS_2_10, "std::clock()"))
+
+
+def _apply(source: str, edits) -> str | None:
+    for old, new in edits:
         if source.count(old) != 1:
             return None
         source = source.replace(old, new)
     return source
+
+
+def edit(source: str) -> str | None:
+    """``network.cpp`` as Brian2 rendered it -> ours, or None if it is not an expected text.
+
+    A 2.10-style loop reads no clock inside the time-step loop (it does only with
+    ``maximum_run_time``, which :func:`install` leaves to Brian2)."""
+    for edits, absent in EDIT_SETS:
+        if absent is not None and absent in source:
+            continue
+        ours = _apply(source, edits)
+        if ours is not None:
+            return ours
+    return None
 
 
 def install(device) -> None:
