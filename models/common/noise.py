@@ -360,13 +360,19 @@ SPIKERULES_FN double spikerules_gauss_slow(uint64_t z)
         z = spikerules_mix(z + g);
     }}
 }}
-SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
+/* the first word of the draw of (key, stream, neuron, step) */
+SPIKERULES_FN uint64_t spikerules_first_word(double seed, int32_t stream, int32_t i, int64_t step)
 {{
     const uint64_t g = 0x9E3779B97F4A7C15ULL;
     const uint64_t k1 = spikerules_mix((uint64_t)seed ^ ((uint64_t)stream << 56));
     const uint64_t k2 = spikerules_mix(k1 + g);
     const uint64_t c = ((uint64_t)step << 20) | (uint64_t)i;
     const uint64_t z = spikerules_mix(spikerules_mix(k1 + c * g) ^ k2);
+    return z;
+}}
+SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
+{{
+    const uint64_t z = spikerules_first_word(seed, stream, i, step);
     const double u = spikerules_u53(z);
     const int layer = (int)(z & {_LAYERS - 1});
     if (fabs(u) < spikerules_zr[layer]) return u * spikerules_zx[layer];
@@ -379,11 +385,7 @@ SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
    is not the compiler's builtin (a call per draw, no vectorisation) */
 SPIKERULES_FN double gauss_fast(double seed, int32_t stream, int32_t i, int64_t step)
 {{
-    const uint64_t g = 0x9E3779B97F4A7C15ULL;
-    const uint64_t k1 = spikerules_mix((uint64_t)seed ^ ((uint64_t)stream << 56));
-    const uint64_t k2 = spikerules_mix(k1 + g);
-    const uint64_t c = ((uint64_t)step << 20) | (uint64_t)i;
-    const uint64_t z = spikerules_mix(spikerules_mix(k1 + c * g) ^ k2);
+    const uint64_t z = spikerules_first_word(seed, stream, i, step);
     const int64_t m = 2 * (int64_t)((z >> 11) | 1) - ((int64_t)1 << 53);
     const int layer = (int)(z & {_LAYERS - 1});
     const union {{ uint64_t bits; double value; }} edge = {{spikerules_zx_bits[layer]}};
