@@ -216,3 +216,13 @@ def test_runtime_reads_outlive_the_network():
     _ = [np.ones(1000) for _ in range(200)]  # reuse freed memory
     assert i.size > 50
     np.testing.assert_array_equal(i, kept)
+
+
+def test_rerun_needs_a_finished_cpp_run():
+    """``Simulation.rerun`` runs a built binary again: elsewhere it refuses with one line."""
+    from models.common.device import Simulation
+    from models.common.errors import DeviceError
+
+    for sim in (Simulation("rerun-test", target="numpy"), Simulation("rerun-test")):
+        with pytest.raises(DeviceError, match="rerun needs a finished cpp run"):
+            sim.rerun(2)
