@@ -107,7 +107,7 @@ def start(p):
         if k > segment:
             break
         path = checkpoint_path(Path(p.resume).parent, segment_end_s(p, k))
-        if k == segment and not path.is_file():  # resuming from a file of another name
+        if k == segment:  # the checkpoint resumed from (its file, or latest.npz)
             kept.append((time_s, weights))
         elif not path.is_file():
             print(f"{NAME}: resume: no checkpoint {path.name} beside {p.resume}; the curves "

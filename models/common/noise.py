@@ -107,6 +107,11 @@ def white(rng: str, stream: int, index: str = "i") -> str:
     return "xi" if rng == "brian2" else f"({drawn(stream, index)} / sqrt(dt))"
 
 
+def _streams(streams) -> tuple:
+    """One stream number or several, as a tuple."""
+    return (streams,) if np.ndim(streams) == 0 else tuple(streams)
+
+
 def variables(rng: str, streams) -> str:
     """The equations of the key and of each stream's draw (nothing with Brian2's generator)."""
     if rng == "brian2":
@@ -119,7 +124,7 @@ def variables(rng: str, streams) -> str:
 def equations(template: str, rng: str, streams, index: str = "i") -> str:
     """Equations with ``{xi}`` (white noise of the first of ``streams``, :func:`white`) and
     ``{key}`` (:func:`variables` of all ``streams``: the key and the draws of each step)."""
-    streams = (streams,) if np.ndim(streams) == 0 else tuple(streams)
+    streams = _streams(streams)
     key_lines = variables(rng, streams)
     return template.format(xi=white(rng, streams[0], index),
                            key="\n" + key_lines if key_lines else "")
@@ -132,7 +137,7 @@ def prepare(sim, group, rng: str, streams, index: str = "i") -> None:
     generator."""
     if rng == "brian2":
         return
-    streams = (streams,) if np.ndim(streams) == 0 else tuple(streams)
+    streams = _streams(streams)
     group.noise_key = key(sim.seed)
     fill = "\n".join(f"noise_{_stream(s)} = gauss_fast(noise_key, {s}, {index}, t_in_timesteps)"
                      for s in streams)
