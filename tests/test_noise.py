@@ -68,16 +68,24 @@ def test_brian2_targets_draw_the_same_numbers(target, cache_dir):
     from models.common.device import Simulation
 
     with Simulation("noise-stream", target=target, seed=5) as sim:
-        g = NeuronGroup(40, "x : 1\ny : 1\n" + noise.variables("fast", (3,)), name="g")
-        g.run_regularly(f"x = {noise.draw(3)}\ny = {noise.normal('fast', 3)}", name="g_draw")
+        g = NeuronGroup(40, "x : 1\ny : 1\nz : 1\nd : 1\n" + noise.variables("fast", (3,)),
+                        name="g")
+        g.run_regularly(f"x = {noise.draw(3)}\ny = {noise.normal('fast', 3)}\n"
+                        f"z = {noise.near('fast', 3, 'd', '0.1')}", name="g_draw")
         noise.prepare(sim, g, "fast", 3)  # y: the step's draw made at its start, as in models
-        mon = StateMonitor(g, ["x", "y", "noise_3"], record=True, name="mon")
+        g.d = np.linspace(-2.0, 0.5, 40)  # z: drawn at d > -0.1 BOUND = -1.45 only
+        mon = StateMonitor(g, ["x", "y", "z", "noise_3"], record=True, name="mon")
         sim.run(sim.network(g, mon), 10 * ms)
         sim.finish()
-        x, y, fast = (np.asarray(mon.x[:]), np.asarray(mon.y[:]), np.asarray(mon.noise_3[:]))
+        x, y, z, fast = (np.asarray(mon.x[:]), np.asarray(mon.y[:]), np.asarray(mon.z[:]),
+                         np.asarray(mon.noise_3[:]))
     reference = noise.gauss_numpy(5, 3, np.arange(40)[:, None], np.arange(100)[None, :])
     np.testing.assert_array_equal(x, reference)
     np.testing.assert_array_equal(y, reference)
+    near = np.linspace(-2.0, 0.5, 40) > -1.45
+    assert 0 < near.sum() < 40
+    np.testing.assert_array_equal(z[near], reference[near])
+    assert np.all(z[~near] == 0)
     if target != "numpy":  # the fast path left 2.8 % of the 4000 draws to gauss_fix
         assert 60 < np.isnan(fast).sum() < 180
         np.testing.assert_array_equal(fast[~np.isnan(fast)], reference[~np.isnan(fast)])
@@ -103,6 +111,20 @@ def _the_fill_loop_vectorises(project):
          "code_objects/g_noise_codeobject.cpp", "-o", "/dev/null"],
         cwd=project, capture_output=True, text=True, check=True)
     assert "loop vectorized" in report.stderr, report.stderr[-2000:]
+
+
+def test_no_draw_reaches_the_bound_below_which_near_does_not_draw():
+    """The largest |draw| is the tail's at the smallest u, -1 + 2^-52 (1 + u = 2^-52):
+    R - ln(2^-53) / R = 14.12; layers and wedges stay below R. ``near`` skips a draw only
+    where distance <= -sigma BOUND, so no skipped draw could have made distance - sigma g
+    reach 0 (and the margin is far beyond rounding)."""
+    x_edge, _, _ = noise.ziggurat_tables()
+    r = x_edge[1]
+    assert noise._u53(0) == -1 + 2.0**-52
+    largest = r - np.log(0.5 * (1.0 + noise._u53(0))) / r
+    assert 14.1 < largest < noise.BOUND - 0.3
+    assert np.abs(draws(seed=4).ravel()).max() < largest
+    assert noise.near("brian2", 1, "v", "s") == "randn()"  # Brian2's stream: every draw
 
 
 def test_bad_keys_and_streams_are_refused():

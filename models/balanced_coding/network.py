@@ -135,7 +135,7 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     stimulus = sim.timed_array(stimulus_values * Hz, dt=dt, name="stimulus")
     inputs = NeuronGroup(copies * n_inputs, INPUT_EQUATIONS, method="euler", name="inputs")
     equations = noise.equations(NEURON_EQUATIONS + (LOWRANK_NEURON if lowrank else ""), rng,
-                                (VOLTAGE_NOISE, THRESHOLD_NOISE), index="noise_index")
+                                VOLTAGE_NOISE, index="noise_index")
     neurons = NeuronGroup(
         copies * n_neurons, equations, threshold=JUDGE_THRESHOLD,
         reset="r += 1\nown = 1" if lowrank else "r += 1",
@@ -150,12 +150,13 @@ def build_network(sim, *, copies, n_neurons, n_inputs, stimulus_values, columns,
     neurons.sigma_v = sigma_v
     neurons.sigma_t = sigma_t
     neurons.keep = 1
-    noise.prepare(sim, neurons, rng, (VOLTAGE_NOISE, THRESHOLD_NOISE), index="noise_index")
+    noise.prepare(sim, neurons, rng, VOLTAGE_NOISE, index="noise_index")
     if noise_index is None:
         noise_index = np.arange(copies * n_neurons)
     sim.set_values(neurons.noise_index, np.asarray(noise_index, dtype=np.int32))
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    score = f"v - threshold - sigma_t * {noise.normal(rng, THRESHOLD_NOISE, 'noise_index')}"
+    draw = noise.near(rng, THRESHOLD_NOISE, "v - threshold", "sigma_t", "noise_index")
+    score = f"v - threshold - sigma_t * {draw}"  # drawn near threshold only
     arbitration = one_spike_per_step_judge(neurons, score_expression=score, block_size=n_neurons)
     ff = feedforward(inputs, neurons, eps_f=eps_f, alpha=alpha, copies=copies)
     objs = dict(stimulus=stimulus, inputs=inputs, neurons=neurons, arbitration=arbitration,

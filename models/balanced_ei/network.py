@@ -63,7 +63,8 @@ dx/dt = -trace_leak_e * x + stimulus_now : 1  # the input trace cbar_E of the fe
 trace_leak_e : 1/second (shared, constant)
 """
 
-#: noise streams of ``gauss`` per population: (voltage noise, threshold noise)
+#: noise streams of ``gauss`` per population: (voltage noise, threshold noise); the threshold
+#: noise is drawn only near threshold (``noise.near``), the voltage noise for every neuron
 STREAMS = dict(exc=(0, 1), inh=(2, 3))
 
 #: orders in the 'groups' slot
@@ -126,17 +127,19 @@ def build_network(sim, *, n_inputs, n_e, n_i, dt, lam, threshold, mu, eps_f, eps
     groups = {}
     for pop, n, eqs, first in (("exc", n_e, E_EQUATIONS, "e"), ("inh", n_i, I_EQUATIONS, "i")):
         sigma = sigma_v_exc if pop == "exc" and sigma_v_exc is not None else sigma_v
-        eqs = noise.equations(eqs, rng, STREAMS[pop])
+        voltage_noise, _ = STREAMS[pop]
+        eqs = noise.equations(eqs, rng, voltage_noise)
         groups[pop] = _population(pop, n, eqs, first, tournament, dt, refractory_steps,
                                   lam=lam, threshold=threshold, sigma_t=sigma_t, sigma_v=sigma)
-        noise.prepare(sim, groups[pop], rng, STREAMS[pop])
+        noise.prepare(sim, groups[pop], rng, voltage_noise)
     exc, inh = groups["exc"], groups["inh"]
     exc.trace_leak_i = trace_leak_i
     exc.run_regularly("cbar_i = (1 - trace_leak_i * dt) * cbar_i + spiked\nspiked = 0",
                       when="groups", order=ORDER["e_trace"], name="exc_spike_trace")
     arbitration = []
     for pop, first in (("exc", "e"), ("inh", "i")):
-        score = f"v - threshold - sigma_t * {noise.normal(rng, STREAMS[pop][1])}"
+        draw = noise.near(rng, STREAMS[pop][1], "v - threshold", "sigma_t")
+        score = f"v - threshold - sigma_t * {draw}"
         where = dict(score_expression=score, when="groups", order=ORDER[f"{first}_arbitration"])
         if tournament:
             arbitration += one_spike_per_step_tournament(groups[pop], block=tournament, **where)

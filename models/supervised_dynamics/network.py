@@ -89,17 +89,17 @@ def build_network(sim, *, a, f, thresholds, fast_initial, slow_initial, commands
     n_neurons, dims = f.shape
     defaultclock.dt = dt
     command = sim.timed_array(commands * Hz, dt=command_dt, name="command")
-    equations = noise.equations(NEURON_EQUATIONS, rng, (VOLTAGE_NOISE, THRESHOLD_NOISE))
+    equations = noise.equations(NEURON_EQUATIONS, rng, VOLTAGE_NOISE)
     neurons = NeuronGroup(n_neurons, equations, threshold=THRESHOLD, reset="r += 1",
                           refractory=refractory, method="euler", order=ORDER_NEURONS,
                           name="neurons")
     neurons.lam = lam
     neurons.sigma_v = sigma_v
     neurons.sigma_t = sigma_t
-    noise.prepare(sim, neurons, rng, (VOLTAGE_NOISE, THRESHOLD_NOISE))
+    noise.prepare(sim, neurons, rng, VOLTAGE_NOISE)
     sim.set_values(neurons.threshold, thresholds)
     neurons.run_regularly("r = (1 - lam * dt) * r", when="end", name="neurons_rate_decay")
-    score = SCORE.format(normal=noise.normal(rng, THRESHOLD_NOISE))
+    score = SCORE.format(normal=noise.near(rng, THRESHOLD_NOISE, "v - threshold", "sigma_t"))
     arbitration = one_spike_per_step(neurons, score_expression=score)
     readout = NeuronGroup(dims, READOUT_EQUATIONS, method="euler", order=ORDER_READOUT,
                           name="readout")
