@@ -19,6 +19,7 @@ The frozen-weight runs use the official test noise: E voltage noise ``sigma_v_te
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,12 +182,20 @@ def learn(p, begin, result):
         ckpt_dir.mkdir(parents=True, exist_ok=True)
     checkpoints = list(begin.checkpoints)
     weights, state, wall = begin.weights, begin.state, 0.0
-    # segment k draws its input and noise from (seed, k)
+
+    def segment_input(k):  # segment k draws its input and noise from (seed, k)
+        return noise_input(p, np.random.default_rng([p.seed, k]), seg_steps)
+
+    # the next segment's input is drawn while the network runs (NumPy's convolution releases
+    # the GIL; 3.6 s of a 500-s segment's 50 s)
     with OneNetwork(p, NAME + "-learn", dict(code_sizes(p), steps=seg_steps), learn=True,
-                    **rule_parameters(p)) as network:
+                    **rule_parameters(p)) as network, ThreadPoolExecutor(1) as drawing:
+        upcoming = drawing.submit(segment_input, begin.learned)
         for k in range(begin.learned, n_segments):
             t0 = time.perf_counter()
-            stimulus = noise_input(p, np.random.default_rng([p.seed, k]), seg_steps)
+            stimulus = upcoming.result()
+            if k + 1 < n_segments and not p.build_only:
+                upcoming = drawing.submit(segment_input, k + 1)
             out = network.run(p.seed * 100_003 + k, weights, stimulus, state)
             wall += time.perf_counter() - t0
             if out is None:  # build_only
