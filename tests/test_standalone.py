@@ -147,6 +147,36 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
         np.testing.assert_array_equal(np.asarray(mon.t[:] / ms), t10[first])
 
 
+def test_every_file_compiles_with_the_precompiled_header(cache_dir):
+    """The makefile force-includes the header and no .gch is left after the build; a .gch made
+    with the makefile's flags is what GCC then reads (-H marks it with '!'), not the headers."""
+    import shutil
+    import subprocess
+
+    from brian2 import NeuronGroup, ms
+
+    from models.common import precompiled
+
+    if not shutil.which("g++"):
+        pytest.skip("no g++")
+    with Simulation("precompiled-header", target="cpp", seed=1) as sim:
+        g = NeuronGroup(10, "dv/dt = -v / (10 * ms) : 1", method="euler", name="g")
+        sim.run(sim.network(g), 1 * ms)
+        sim.finish()
+    project, gch = sim.directory, sim.directory / f"{precompiled.HEADER}.gch"
+    assert f"-include {precompiled.HEADER}" in (project / "makefile").read_text()
+    assert (project / precompiled.HEADER).is_file() and not gch.exists()
+    precompiled._precompile(project)
+    try:
+        report = subprocess.run(
+            ["g++", *precompiled.compile_flags(project), *precompiled.FLAGS, "-H", "-c",
+             "code_objects/g_stateupdater_codeobject.cpp", "-o", "/dev/null"],
+            cwd=project, capture_output=True, text=True, check=True)
+    finally:
+        gch.unlink()
+    assert f"! ./{precompiled.HEADER}.gch\n" in report.stderr, report.stderr[:2000]
+
+
 def test_runs_share_code_objects():
     """Brian2 generates every code object again for every run(); the device keeps one per
     distinct code (models.common.code_reuse), also when objects are switched off and on."""

@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from models.common.errors import DeviceError
-from models.common import code_reuse, network_loop, noise
+from models.common import code_reuse, network_loop, noise, precompiled
 
 TARGETS = ("runtime", "cpp", "cuda")
 TARGET_HELP = "runtime (Brian2 Cython runtime), cpp (C++ standalone, default), cuda (brian2cuda)"
@@ -388,6 +388,7 @@ class Simulation:
             prefs.devices.cpp_standalone.openmp_threads = 0
             network_loop.install(get_device())  # no clock read per step; wall-time loops
             code_reuse.install(get_device())  # one code object per distinct code, not per run
+            precompiled.install(get_device())  # headers parsed once per build, not per file
         else:
             try:
                 import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
