@@ -349,10 +349,11 @@ def c_source() -> str:
 {_c_array("spikerules_zx_bits", x_bits, "uint64_t")}
 {_c_array("spikerules_zr_int", ratio_int, "int64_t")}
 """
-    return tables + _c_functions()
+    return tables + _c_draw() + _c_parts()
 
 
-def _c_functions() -> str:
+def _c_draw() -> str:
+    """``gauss``: the first word of a draw, the fast path, the slow one."""
     return f"""SPIKERULES_FN uint64_t spikerules_mix(uint64_t z)
 {{
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -406,7 +407,12 @@ SPIKERULES_FN double gauss(double seed, int32_t stream, int32_t i, int64_t step)
     if (fabs(u) < spikerules_zr[layer]) return u * spikerules_zx[layer];
     return spikerules_gauss_slow(z);
 }}
-/* gauss's fast path without a branch (a loop of these vectorises), NaN off it. Its tables
+"""
+
+
+def _c_parts() -> str:
+    """``gauss`` in two parts (``gauss_fast``, ``gauss_fix``), and ``gauss_near``."""
+    return f"""/* gauss's fast path without a branch (a loop of these vectorises), NaN off it. Its tables
    are integers: the compiler then knows that the loop's stores of doubles cannot change
    them. m = u 2^53 is an integer, so |u| < R[k] is |m| < ceil(R[k] 2^53). No memcpy: Brian2
    puts this code in an anonymous namespace, where <string.h> would declare a memcpy that
