@@ -4,10 +4,11 @@ Every ``.cpp`` file of a Brian2 project includes ``objects.h`` (the project's ar
 synapse classes, ``<vector>``, ``<random>``, ``<iostream>`` ...): about 70,000 lines that GCC
 parses in 0.6-0.75 s, most of the 0.7-0.85 s it takes to compile one code object.
 :func:`install` has every file compiled with ``-include spikerules_pch.h`` (a header that
-includes them) and GCC precompile that header before each build that compiles anything (``spikerules_pch.h.gch``, 2.4 s, 47 MB): a code object then compiles in 0.2 s, to
-the same machine code (objdump of the objects compared). The ``.gch`` is deleted after the
-build, so it is never stale and never copied with a cached project; where it is missing or
-cannot be made (another compiler) GCC reads the header itself, with the same result.
+includes them) and GCC precompile that header before each build that compiles anything
+(``spikerules_pch.h.gch``, 2.4 s, 47 MB): a code object then compiles in 0.2 s, to the same
+machine code (objdump of the objects compared). The ``.gch`` is deleted after the build, so it
+is never stale and never copied with a cached project; where it is missing or cannot be made
+GCC reads the header itself, with the same result. Not on Windows (MSVC has no ``-include``).
 """
 
 from __future__ import annotations
@@ -29,16 +30,17 @@ def install(device) -> None:
     before a build that compiles anything and deleted after. The flags go to the device, not
     to Brian2's preferences: those are also Cython's, and Brian2 drops from them any flag that
     does not compile a test program on its own."""
+    if os.name == "nt":
+        return
     device.extra_compile_args = [*device.extra_compile_args, *FLAGS]
     original = device.compile_source
 
     def compile_source(directory, compiler, debug, clean):
         project = Path(directory)
-        if compiler != "msvc":
-            _write_header(project)
-            if clean or subprocess.run(["make", "-q"], cwd=project,
-                                       capture_output=True).returncode != 0:
-                _precompile(project)
+        _write_header(project)
+        if clean or subprocess.run(["make", "-q"], cwd=project,
+                                   capture_output=True).returncode != 0:
+            _precompile(project)
         try:
             return original(directory, compiler, debug, clean)
         finally:
