@@ -110,15 +110,13 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
     piece: a tenth), a little less than the time measured around the binary (run_s), which
     adds the start (reading the arrays) and the end (writing the results). The generated loop
     reads no clock per step (models.common.network_loop)."""
-    from brian2 import NeuronGroup, SpikeMonitor, ms, second
+    from brian2 import ms, second
 
     out = {}
     for report in (None, "text"):
         with Simulation("progress-pieces", target="cpp", seed=3,
                         code_params=dict(report=report)) as sim:
-            g = NeuronGroup(2000, "dv/dt = (1.5 - v) / (10 * ms) + 0.3 * xi / sqrt(ms) : 1",
-                            threshold="v > 1", reset="v = 0", method="euler", name="g")
-            mon = SpikeMonitor(g, name="mon")
+            g, mon = _noisy_group()
             sim.run(sim.network(g, mon), 2 * second, report=report)
             sim.finish()
             out[report] = (np.asarray(mon.i[:]), np.asarray(mon.t[:] / ms), sim.timings["loop_s"])
@@ -136,9 +134,7 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
     # and the first second is the first second of the 2-s run
     with Simulation("progress-pieces", target="cpp", seed=3,
                     code_params=dict(report="text")) as sim:
-        g = NeuronGroup(2000, "dv/dt = (1.5 - v) / (10 * ms) + 0.3 * xi / sqrt(ms) : 1",
-                        threshold="v > 1", reset="v = 0", method="euler", name="g")
-        mon = SpikeMonitor(g, name="mon")
+        g, mon = _noisy_group()
         sim.run(sim.network(g, mon), 1 * second, report="text")
         sim.finish()
         assert not sim.timings["compiled"]
@@ -147,21 +143,32 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
         np.testing.assert_array_equal(np.asarray(mon.t[:] / ms), t10[first])
 
 
+def _noisy_group():
+    """2000 noisy integrate-and-fire neurons and their spike monitor (call after activate)."""
+    from brian2 import NeuronGroup, SpikeMonitor
+
+    g = NeuronGroup(2000, "dv/dt = (1.5 - v) / (10 * ms) + 0.3 * xi / sqrt(ms) : 1",
+                    threshold="v > 1", reset="v = 0", method="euler", name="g")
+    return g, SpikeMonitor(g, name="mon")
+
+
 def test_every_file_compiles_with_the_precompiled_header(cache_dir):
     """The makefile force-includes the header and no .gch is left after the build; a .gch made
-    with the makefile's flags is what GCC then reads (-H marks it with '!'), not the headers."""
+    with the makefile's flags is what GCC then reads (-H marks it with '!'), not the headers.
+    (The project of the test above, reused.)"""
     import shutil
     import subprocess
 
-    from brian2 import NeuronGroup, ms
+    from brian2 import ms
 
     from models.common import precompiled
 
     if not shutil.which("g++"):
         pytest.skip("no g++")
-    with Simulation("precompiled-header", target="cpp", seed=1) as sim:
-        g = NeuronGroup(10, "dv/dt = -v / (10 * ms) : 1", method="euler", name="g")
-        sim.run(sim.network(g), 1 * ms)
+    with Simulation("progress-pieces", target="cpp", seed=3,
+                    code_params=dict(report=None)) as sim:
+        g, mon = _noisy_group()
+        sim.run(sim.network(g, mon), 1 * ms)
         sim.finish()
     project, gch = sim.directory, sim.directory / f"{precompiled.HEADER}.gch"
     assert f"-include {precompiled.HEADER}" in (project / "makefile").read_text()
