@@ -119,6 +119,9 @@ def test_decoder_and_coding_error_limits():
     assert decoding.coding_error(x, np.zeros_like(x)) == pytest.approx(1.0)
     assert decoding.coding_error(x, x + 5.0) == pytest.approx(0.0, abs=1e-20)  # bias ignored
     assert decoding.normalised_mse(x, x + 5.0) > 1.0  # ... but not by normalised_mse
+    assert decoding.relative_difference(2 * x, x) == pytest.approx(1.0)
+    assert decoding.relative_difference(np.zeros(3), np.zeros(3)) == 0.0  # both silent: agree
+    assert decoding.relative_difference(np.ones(3), np.zeros(3)) == np.inf
     with pytest.raises(ValueError):
         decoding.coding_error(x, x[:, :1])
 
