@@ -171,6 +171,24 @@ def test_resuming_learning_from_a_checkpoint_gives_the_uninterrupted_weights(tmp
     assert "no checkpoint weights-0000000.2s.npz" in capsys.readouterr().out
 
 
+def test_learn_s_is_the_segments_without_the_build(cache_dir, capsys):
+    """On cpp the first segment builds the project: that goes in learn_build_s (at least the
+    build the device reports), learn_s is the rest of the time measured around learn()."""
+    import re
+    import time
+
+    p = SMALL.replace(device="cpp")
+    result = RunResult("balanced-ei", {})
+    t0 = time.perf_counter()
+    learn(p, start(p), result)
+    around = time.perf_counter() - t0
+    built = re.search(r"balanced-ei-learn \[cpp\]: [a-z ]+ \(([0-9.]+) s\)",
+                      capsys.readouterr().out)
+    t = result.timings
+    assert t["learn_build_s"] >= float(built.group(1)) - 0.05  # the report rounds to 0.1 s
+    assert 0 < t["learn_s"] <= around - t["learn_build_s"]
+
+
 @pytest.mark.slow
 def test_a_resumed_run_evaluates_as_the_uninterrupted_one(tmp_path, cache_dir):
     """The whole experiment, resumed after the first segment and after the last in its own
