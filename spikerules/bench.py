@@ -7,7 +7,10 @@ compilation excluded; the C++ build time is reported apart). ``--scaling`` repea
 three to four orders of magnitude of network size (balanced-coding to N = 100,000, rdd to
 10,000 -> 2,500) and draws wall time against size on log-log axes.
 First, :func:`draw_costs` times one Gaussian draw of each generator (Brian2's ``randn`` and
-``models.common.noise``'s ``gauss``) on each target, and NumPy's.
+``models.common.noise``'s ``gauss``) on each target, and NumPy's, and :func:`event_costs` one
+synaptic event (a spike reaching one synapse) on each target and in NumPy. With them each row
+sets the cost of a step against the step's unavoidable work, its floor: the draws the model
+makes for every neuron in every step plus the step's synaptic events, at those unit costs.
 
 Benchmarks
 ----------
@@ -21,8 +24,8 @@ Benchmarks
     The feedback phase of ``models.rdd.network`` (RDD rule only), two layers, with the
     authors' weight scaling; the scaling goes to 10,000 -> 2,500 (25 million synapses).
 
-Each row reports the loop time, simulated seconds per wall second, synaptic events per second
-and, on C++, the simulation's peak resident memory (on the runtime target the process's peak
+Each row reports the loop time, wall time per simulated second, the cost of a step against
+its floor, synaptic events per second and, on C++, the simulation's peak resident memory (on the runtime target the process's peak
 so far, an upper bound: every point runs in this process). The NumPy loops run up to the size
 ``numpy_max`` of each benchmark (beyond it the N x N or fan-in products take minutes per point).
 """
@@ -94,6 +97,58 @@ def draw_costs(targets, *, n=10_000, steps=2_000, log=print):
     return rows
 
 
+def _brian_event_loop(target, n_pre, n_post, steps, synapses):
+    """Loop time of ``n_pre`` neurons spiking in every step, with all-to-all synapses onto
+    ``n_post`` neurons (``v_post += w``) or without them."""
+    from brian2 import NeuronGroup, Synapses, ms
+
+    with Simulation("bench-events", target=target, seed=1,
+                    code_params=dict(n_pre=n_pre, n_post=n_post, steps=steps,
+                                     synapses=synapses)) as sim:
+        pre = NeuronGroup(n_pre, "x : 1", threshold="True", reset="", name="pre")
+        post = NeuronGroup(n_post, "v : 1", name="post")
+        objects = [pre, post]
+        if synapses:
+            pathway = Synapses(pre, post, "w : 1", on_pre="v_post += w", name="pathway")
+            pathway.connect()
+            pathway.w = 1e-3
+            objects.append(pathway)
+        sim.run(sim.network(*objects), steps * 0.1 * ms)
+        sim.finish()
+        return sim.timings["loop_s"]
+
+
+def event_costs(targets, *, n_pre=10, n_post=1000, steps=2_000, log=print):
+    """ns per synaptic event on each target: the loop time of ``n_pre`` neurons that spike in
+    every step onto ``n_post`` through all-to-all synapses (spike queue and ``v_post += w``)
+    minus that without the synapses, per event; NumPy: ``v += w[:, k]`` for each spike ``k``
+    (as the NumPy loops deliver a spike), per element."""
+    events = n_pre * n_post * steps
+    rows = []
+    for target in [t for t in targets if t in ("runtime", "cpp")]:
+        loops = [_brian_event_loop(target, n_pre, n_post, steps, s) for s in (False, True)]
+        rows.append(dict(target=target, ns_per_event=(loops[1] - loops[0]) / events * 1e9))
+    w, v = np.full((n_post, n_pre), 1e-3), np.zeros(n_post)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        for k in range(n_pre):
+            v += w[:, k]
+    rows.append(dict(target="numpy", ns_per_event=(time.perf_counter() - t0) / events * 1e9))
+    for r in rows:
+        log(f"synaptic event          {r['target']:8s} {r['ns_per_event']:7.2f} ns")
+    return rows
+
+
+def unit_costs(draws, events):
+    """{target: (ns per draw, ns per synaptic event)}: the models' generator on each target
+    (``gauss`` fast on Brian2's targets, ``standard_normal`` in NumPy)."""
+    per_draw = {r["target"]: r["ns_per_draw"] for r in draws
+                if r["generator"] == ("numpy standard_normal" if r["target"] == "numpy"
+                                      else "gauss (fast)")}
+    return {r["target"]: (per_draw[r["target"]], r["ns_per_event"]) for r in events
+            if r["target"] in per_draw}
+
+
 # -- balanced-coding ----------------------------------------------------------------------
 
 def balanced_params(n, duration, seed=1):
@@ -148,8 +203,8 @@ def numpy_balanced_coding(n, duration, seed=1, *, noise=True, lowrank=False):
         f, omega, inputs, dt=float(p.dt / second), lam=float(p.lam * second),
         threshold=p.threshold, mu=p.mu, sigma_v=p.sigma_v if noise else 0.0,
         sigma_t=p.sigma_t if noise else 0.0, rng=np.random.default_rng(seed), learn=False)
-    return dict(loop_s=time.perf_counter() - t0, spikes=len(steps), spike_steps=steps,
-                spike_neurons=neurons)
+    return dict(loop_s=time.perf_counter() - t0, spikes=len(steps), synaptic_events=len(steps) * n,
+                spike_steps=steps, spike_neurons=neurons)
 
 
 # -- rdd ----------------------------------------------------------------------------------
@@ -197,22 +252,26 @@ def numpy_rdd(sizes, duration, seed=1, plain=True):
         driven_layer=driven.astype(int), drive_on=drive_on,
         n_steps=n_blocks * keywords["steps_per_block"], rng=np.random.default_rng(seed),
         plain=plain, **keywords)
-    return dict(loop_s=time.perf_counter() - t0, spikes=int(sum(i.size for i, _ in spikes)))
+    events = sum(i.size * n_next for (i, _), n_next in zip(spikes[:-1], sizes[1:]))
+    return dict(loop_s=time.perf_counter() - t0, spikes=int(sum(i.size for i, _ in spikes)),
+                synaptic_events=int(events))
 
 
 #: name -> (Brian2 run, NumPy run, size of the table, sizes of the scaling, simulated s of
 #: the table, simulated s of each scaling point, keywords of the scaling runs, the largest
-#: size the NumPy loop runs)
+#: size the NumPy loop runs, the time step in s, the draws of every step at a size: the
+#: balanced network's voltage noise, one per neuron; rdd draws only per drive event)
 BENCHMARKS = {
     "balanced-coding": dict(brian=brian_balanced_coding, numpy=numpy_balanced_coding,
                             size=1000, sizes=(30, 100, 300, 1000, 3000, 10000, 30000, 100000),
                             duration=20.0, scaling_duration=5.0, label="N",
-                            scaling_keywords=dict(lowrank=True), numpy_max=100000),
+                            scaling_keywords=dict(lowrank=True), numpy_max=100000,
+                            dt_s=1e-3, draws_per_step=lambda n: n),
     "rdd": dict(brian=brian_rdd, numpy=numpy_rdd, size=(1600, 384),
                 sizes=((100, 24), (400, 96), (1600, 384), (3200, 768), (6400, 1600),
                        (10000, 2500)),
                 duration=10.0, scaling_duration=2.0, label="input layer N",
-                scaling_keywords={}, numpy_max=3200),
+                scaling_keywords={}, numpy_max=3200, dt_s=1e-3, draws_per_step=lambda sizes: 0),
 }
 
 
@@ -239,9 +298,10 @@ def _size_value(size):
     return size if np.isscalar(size) else size[0]
 
 
-def bench_point(name, size, duration, targets, *, seed=1, log=print, **keywords):
+def bench_point(name, size, duration, targets, *, seed=1, log=print, costs=None, **keywords):
     """Rows (one per target and one for NumPy up to its size) of one benchmark at one size;
-    ``keywords`` go to both runs (the scaling's ``lowrank``)."""
+    ``keywords`` go to both runs (the scaling's ``lowrank``); ``costs`` (:func:`unit_costs`)
+    give each row the floor of a step."""
     from models.common.device import peak_memory_mb
 
     spec = BENCHMARKS[name]
@@ -250,7 +310,8 @@ def bench_point(name, size, duration, targets, *, seed=1, log=print, **keywords)
     if _size_value(size) <= spec.get("numpy_max", np.inf):
         numpy = spec["numpy"](size, duration, seed, **keywords)
         rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
-                         build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"]))
+                         build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"],
+                         synaptic_events=numpy["synaptic_events"]))
     for target in targets:
         out = spec["brian"](size, duration, target, seed, **keywords)
         memory = out.get("sim_peak_memory_mb", peak_memory_mb() if target == "runtime"
@@ -259,8 +320,15 @@ def bench_point(name, size, duration, targets, *, seed=1, log=print, **keywords)
                          build_s=out.get("build_s"), loop_s=out["loop_s"], spikes=out["spikes"],
                          synaptic_events=out["synaptic_events"], peak_memory_mb=memory))
     by_target = {r["target"]: r for r in rows}
+    steps = duration / spec["dt_s"]
     for r in rows:
         r["simulated_s_per_wall_s"] = duration / r["loop_s"]
+        r["wall_s_per_simulated_s"] = r["loop_s"] / duration
+        r["step_us"] = r["loop_s"] / steps * 1e6
+        if costs and r["target"] in costs:
+            ns_draw, ns_event = costs[r["target"]]
+            r["floor_us"] = (spec["draws_per_step"](size) * ns_draw
+                             + r["synaptic_events"] / steps * ns_event) / 1e3
         if numpy is not None:
             r["speedup_vs_numpy"] = numpy["loop_s"] / r["loop_s"]
         if "runtime" in by_target:
@@ -283,9 +351,11 @@ def format_row(r):
                 else " " * 12)
     memory = (f"  {r['peak_memory_mb']:8.0f} MB peak" if r.get("peak_memory_mb") is not None
               else "")
+    floor = (f" (floor {r['floor_us']:7.2f} us, {r['step_us'] / r['floor_us']:4.1f}x)"
+             if r.get("floor_us") else " " * 25)
     return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s  {build}"
-            f"  {r['simulated_s_per_wall_s']:8.2f} sim s/s  {vs_numpy}"
-            f"  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}{memory}")
+            f"  {r['wall_s_per_simulated_s']:8.4f} s per sim. s  step {r['step_us']:8.2f} us"
+            f"{floor}  {vs_numpy}  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}{memory}")
 
 
 def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
@@ -293,22 +363,25 @@ def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
     targets = list(targets or available_targets())
     log(f"targets: {', '.join(targets)}, numpy; machine: {machine()}")
     draws = draw_costs(targets, log=log)
+    events = event_costs(targets, log=log)
+    costs = unit_costs(draws, events)
     rows = []
     for name in names:
         spec = BENCHMARKS[name]
-        rows += bench_point(name, spec["size"], spec["duration"], targets, log=log)
+        rows += bench_point(name, spec["size"], spec["duration"], targets, log=log, costs=costs)
     scaling_rows = []
     if scaling:
         for name in names:
             spec = BENCHMARKS[name]
             for size in spec["sizes"]:
                 scaling_rows += bench_point(name, size, spec["scaling_duration"], targets,
-                                            log=log, **spec.get("scaling_keywords", {}))
+                                            log=log, costs=costs,
+                                            **spec.get("scaling_keywords", {}))
     if out:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w") as fh:
-            json.dump({"machine": machine(), "draws": draws, "results": rows,
+            json.dump({"machine": machine(), "draws": draws, "events": events, "results": rows,
                        "scaling": scaling_rows}, fh, indent=2, default=_json_default)
         if scaling_rows:
             scaling_figure(scaling_rows, names, out.with_suffix(".png"))

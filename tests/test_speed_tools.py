@@ -7,7 +7,8 @@ from brian2 import NeuronGroup, SpikeMonitor, ms, second
 from models.common.arbitration import (JUDGE_EVENTS, JUDGE_THRESHOLD, JUDGE_VARIABLES,
                                        one_spike_per_step_judge)
 from models.common.device import Simulation
-from spikerules.bench import bench_point, brian_balanced_coding, format_row, numpy_balanced_coding
+from spikerules.bench import (bench_point, brian_balanced_coding, event_costs, format_row,
+                              numpy_balanced_coding, unit_costs)
 
 
 @pytest.mark.parametrize("scores, winner", [
@@ -58,3 +59,25 @@ def test_bench_point_reports_every_target_against_numpy():
     # the two implementations are driven alike: spike counts within 20 %
     assert abs(runtime["spikes"] - numpy_row["spikes"]) <= 0.2 * numpy_row["spikes"]
     assert "x numpy" in format_row(runtime)
+
+
+def test_a_step_is_set_against_its_floor_of_draws_and_synaptic_events():
+    """floor = draws per step x ns per draw + synaptic events per step x ns per event; the
+    NumPy loop alone here (no build), with made-up unit costs."""
+    rows = bench_point("balanced-coding", 30, 0.5, [], log=lambda *_: None,
+                       costs={"numpy": (10.0, 2.0)})
+    (r,) = rows
+    steps = 500  # 0.5 s at 1 ms
+    assert r["synaptic_events"] == r["spikes"] * 30 > 0
+    assert r["floor_us"] == pytest.approx((30 * 10.0 + r["synaptic_events"] / steps * 2.0) / 1e3)
+    assert r["step_us"] == pytest.approx(r["loop_s"] / steps * 1e6)
+    assert r["wall_s_per_simulated_s"] == pytest.approx(r["loop_s"] / 0.5)
+    assert "floor" in format_row(r) and "s per sim. s" in format_row(r)
+    events = event_costs([], steps=20, log=lambda *_: None)  # NumPy's: v += w[:, k]
+    assert [e["target"] for e in events] == ["numpy"] and events[0]["ns_per_event"] > 0
+    draws = [dict(generator="numpy standard_normal", target="numpy", ns_per_draw=9.0),
+             dict(generator="gauss (fast)", target="numpy", ns_per_draw=99.0),
+             dict(generator="gauss (fast)", target="cpp", ns_per_draw=3.0),
+             dict(generator="brian2 randn", target="cpp", ns_per_draw=30.0)]
+    events = [dict(target="numpy", ns_per_event=1.5), dict(target="cpp", ns_per_event=0.5)]
+    assert unit_costs(draws, events) == {"numpy": (9.0, 1.5), "cpp": (3.0, 0.5)}
