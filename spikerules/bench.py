@@ -25,8 +25,9 @@ Benchmarks
     authors' weight scaling; the scaling goes to 10,000 -> 2,500 (25 million synapses).
 
 Each row reports the loop time, wall time per simulated second, the cost of a step against
-its floor, synaptic events per second and, on C++, the simulation's peak resident memory (on the runtime target the process's peak
-so far, an upper bound: every point runs in this process). The NumPy loops run up to the size
+its floor, synaptic events per second and, on C++, the simulation's peak resident memory (on
+the runtime target the process's peak so far, an upper bound: every point runs in this
+process). The NumPy loops run up to the size
 ``numpy_max`` of each benchmark (beyond it the N x N or fan-in products take minutes per point).
 """
 
