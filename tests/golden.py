@@ -27,9 +27,10 @@ NumPy trains (``NUMPY_TRAINED``) only Brian2's re-simulation of the NumPy readou
   weights, move in the last bits (the spikes stayed the same, except in the networks NumPy
   trains, which have their own comparison); the weights and the other traces are then left
   out too. The committed digests were recorded on an AVX-512 machine before the kernel was
-  named, so they are compared this way everywhere (all 19 cases pass on an AVX2 machine);
-  for a refactor, record the digests of the commit before on the machine at hand and compare
-  with those.
+  named; recorded again on an AVX-512 Xeon whose OpenBLAS picked ``SkylakeX``, all 19 cases
+  were identical, bit for bit, so that kernel is now named with them (on ``Haswell``, an AVX2
+  machine, all 19 pass the comparison without weights). For a refactor, record the digests
+  of the commit before on the machine at hand and compare with those.
 """
 
 from __future__ import annotations
