@@ -231,11 +231,14 @@ def brian_rdd(sizes, duration, target, seed=1):
     out = simulate_feedback(weights=_rdd_weights(sizes, seed), duration=duration * second,
                             seed=seed, rules_used=p.rule_names, progress=False,
                             **p.feedback_keywords())
-    spikes = out["spikes"]
-    # every spike of an upstream layer reaches the whole next layer
+    return dict(out["timings"], **_rdd_counts(out["spikes"], sizes))
+
+
+def _rdd_counts(spikes, sizes):
+    """Spikes and synaptic events of an rdd run: every spike of an upstream layer reaches the
+    whole next layer. ``spikes``: (indices, times) per layer."""
     events = sum(i.size * n_next for (i, _), n_next in zip(spikes[:-1], sizes[1:]))
-    return dict(out["timings"], spikes=int(sum(i.size for i, _ in spikes)),
-                synaptic_events=int(events))
+    return dict(spikes=int(sum(i.size for i, _ in spikes)), synaptic_events=int(events))
 
 
 def numpy_rdd(sizes, duration, seed=1, plain=True):
@@ -253,9 +256,7 @@ def numpy_rdd(sizes, duration, seed=1, plain=True):
         driven_layer=driven.astype(int), drive_on=drive_on,
         n_steps=n_blocks * keywords["steps_per_block"], rng=np.random.default_rng(seed),
         plain=plain, **keywords)
-    events = sum(i.size * n_next for (i, _), n_next in zip(spikes[:-1], sizes[1:]))
-    return dict(loop_s=time.perf_counter() - t0, spikes=int(sum(i.size for i, _ in spikes)),
-                synaptic_events=int(events))
+    return dict(loop_s=time.perf_counter() - t0, **_rdd_counts(spikes, sizes))
 
 
 #: name -> (Brian2 run, NumPy run, size of the table, sizes of the scaling, simulated s of

@@ -154,8 +154,8 @@ class OneNetwork:
                        **self.network)
         if self.sim.target == "cpp":  # building: the network in Python, code, compilation
             self.build_s = time.perf_counter() - t0 - self.sim.timings.get("run_s", 0.0)
-        if out is not None and self.sim.target == "cpp":
-            self.objects = out["objects"]
+            if out is not None:
+                self.objects = out["objects"]
         return out
 
     def close(self):
