@@ -78,17 +78,3 @@ def normalised_mse(target, estimate):
     estimate = np.asarray(estimate, dtype=float)
     return float(np.mean(np.sum((target - estimate) ** 2, axis=1)) / np.sum(np.var(target, axis=0)))
 
-
-def relative_difference(estimate, reference):
-    """|estimate - reference| / |reference| (Euclidean norms over all entries).
-
-    0 when both are zero (they agree exactly: an output that never spikes reads out zero in
-    both), infinite when only the reference is zero."""
-    estimate = np.asarray(estimate, dtype=float)
-    reference = np.asarray(reference, dtype=float)
-    if estimate.shape != reference.shape:
-        raise ValueError(f"shapes differ: {estimate.shape} vs {reference.shape}")
-    squares, scale = np.sum((estimate - reference) ** 2), np.sum(reference ** 2)
-    if scale == 0:
-        return 0.0 if squares == 0 else float("inf")
-    return float(np.sqrt(squares / scale))

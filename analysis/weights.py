@@ -32,7 +32,14 @@ def optimal_weight_distance(feedforward, mu):
 
 
 def relative_distance(weights, target):
-    """|W - W_target|_F / |W_target|_F."""
+    """|W - W_target|_F / |W_target|_F (any arrays of one shape: also a readout against
+    another). 0 when both are zero (they agree exactly: an output that never spikes reads out
+    zero in both), infinite when only the target is."""
     weights = np.asarray(weights, dtype=float)
     target = np.asarray(target, dtype=float)
-    return float(np.linalg.norm(weights - target) / np.linalg.norm(target))
+    if weights.shape != target.shape:
+        raise ValueError(f"shapes differ: {weights.shape} vs {target.shape}")
+    distance, scale = np.linalg.norm(weights - target), np.linalg.norm(target)
+    if scale == 0:
+        return 0.0 if distance == 0 else float("inf")
+    return float(distance / scale)

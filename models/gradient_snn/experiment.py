@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from analysis.decoding import relative_difference
+from analysis.weights import relative_distance
 from models.gradient_snn.network import simulate
 from models.gradient_snn.reference import (Adam, Trajectory, current_cost, forward, gradients,
                                            initial_state, squared_error)
@@ -177,7 +177,7 @@ def resimulate(p, result, trained, test, trials, name):
     if "o" not in b2:
         return None
     m["brian2_readout_max_diff"] = float(np.max(np.abs(b2["o"] - o_numpy)))
-    m["brian2_readout_rel_diff"] = relative_difference(b2["o"], o_numpy)
+    m["brian2_readout_rel_diff"] = relative_distance(b2["o"], o_numpy)
     m["brian2_spikes_identical"] = bool(np.array_equal(b2["spikes"], spikes_numpy))
     result.traces["brian2_o"] = b2["o"]
     return b2
