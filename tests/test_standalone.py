@@ -263,3 +263,27 @@ def test_rerun_needs_a_finished_cpp_run():
     for sim in (Simulation("rerun-test", target="numpy"), Simulation("rerun-test")):
         with pytest.raises(DeviceError, match="rerun needs a finished cpp run"):
             sim.rerun(2)
+
+
+def test_cpp_flushes_subnormals_to_zero(cache_dir):
+    """A quantity that decays by 0.5 % a step from 1e-300 leaves the normal numbers after
+    about 3,500 steps. With IEEE subnormals (the NumPy target) it never reaches zero: it
+    sinks to m 2^-1074 with m < 100, which rounds back to itself, and each multiplication by
+    it is slow. The C++ binary flushes it to 0 (models.common.network_loop.SUBNORMALS_TO_ZERO)
+    on x86-64."""
+    import platform
+
+    from brian2 import NeuronGroup, second
+
+    final = {}
+    for target in ("numpy", "cpp"):
+        with Simulation("subnormals", target=target) as sim:
+            g = NeuronGroup(1, "x : 1", name="g")
+            g.run_regularly("x = 0.995 * x", name="g_decay")
+            sim.set_values(g.x, np.array([1e-300]))
+            sim.run(sim.network(g), 1 * second)  # 10,000 steps of 0.1 ms
+            sim.finish()
+            final[target] = float(g.x[0])
+    assert 0 < final["numpy"] < 100 * 2.0**-1074
+    if platform.machine() in ("x86_64", "AMD64"):
+        assert final["cpp"] == 0.0

@@ -473,6 +473,7 @@ class Simulation:
             self._shared_constants_as_run_args()
             device.apply_run_args()
             seed_array = device.get_array_name(self._seed_group.variables["rng_seed"])
+            device.insert_code("main", network_loop.SUBNORMALS_TO_ZERO)
             device.insert_code(
                 "main",
                 f"for (int _i=0; _i<1; _i++) "
