@@ -192,8 +192,8 @@ def test_learn_s_is_the_segments_without_the_build(cache_dir, capsys):
 @pytest.mark.slow
 def test_a_resumed_run_evaluates_as_the_uninterrupted_one(tmp_path, cache_dir):
     """The whole experiment, resumed after the first segment and after the last in its own
-    checkpoint directory: the same checkpoints, curves and protocol. Slow: four more C++
-    projects (learn, evaluate, two protocols), several minutes to compile on 2 cores."""
+    checkpoint directory: the same checkpoints, curves and protocol. Slow: three more C++
+    projects (learn, evaluate, protocol), minutes to compile on 2 cores."""
     small = SMALL.replace(device="cpp")
     whole = run(small.replace(checkpoint_dir=str(tmp_path)))
     files = sorted(tmp_path.glob("weights-*.npz"))

@@ -141,6 +141,31 @@ def test_progress_pieces_give_the_same_run_and_the_whole_loop_time(cache_dir):
         first = t10 < 1000
         np.testing.assert_array_equal(np.asarray(mon.i[:]), i10[first])
         np.testing.assert_array_equal(np.asarray(mon.t[:] / ms), t10[first])
+        # the binary again for a shorter time: its ten pieces cut anew (some of no step)
+        for duration in (0.5 * second, 0.3 * ms):
+            sim.rerun(3, duration)
+            first = t10 < duration / ms
+            np.testing.assert_array_equal(np.asarray(mon.i[:]), i10[first])
+            np.testing.assert_array_equal(np.asarray(mon.t[:] / ms), t10[first])
+
+
+def test_a_rerun_cuts_its_pieces_like_the_first_run():
+    """``Simulation.rerun(seed, duration)``: as many pieces as the first run, on whole steps,
+    the same lengths for the same duration; a simulation of two runs refuses."""
+    from brian2 import ms, second
+
+    from models.common.errors import DeviceError
+
+    sim = Simulation("recut")
+    sim._runs, sim._step_s = 1, 1e-4
+    sim._run_lengths = [0.2] * 10
+    assert sim._recut(2 * second) == [2000 * 1e-4] * 10  # as _run_with_progress cuts them
+    lengths = sim._recut(0.7 * ms)  # 7 steps in 10 pieces
+    assert len(lengths) == 10 and np.allclose(sum(lengths), 7e-4, rtol=0, atol=1e-15)
+    assert sorted(set(np.round(np.asarray(lengths) / 1e-4).astype(int))) == [0, 1]
+    sim._runs = 2
+    with pytest.raises(DeviceError, match="one run, not 2"):
+        sim._recut(1 * second)
 
 
 def _noisy_group():

@@ -140,18 +140,19 @@ class OneNetwork:
         self.sim = self.objects = None
         self.build_s = 0.0  # wall time of the first run not spent running the binary (cpp)
 
-    def run(self, seed, weights, stimulus, state=None):
-        """What :func:`simulate` returns (None when only building)."""
+    def run(self, seed, weights, stimulus, state=None, duration=None):
+        """What :func:`simulate` returns (None when only building); ``duration``: shorter than
+        the stimulus (every run's stimulus has as many samples as the first)."""
         if self.objects is not None:
             return simulate_again(self.sim, self.objects, seed=seed, weights=weights,
-                                  stimulus=stimulus, state=state)
+                                  stimulus=stimulus, state=state, duration=duration)
         self.close()
         t0 = time.perf_counter()
         self.sim = Simulation(self.name, target=self.p.device, seed=seed,
                               build_only=self.p.build_only, code_params=self.code_params)
         self.sim.activate()
         out = simulate(sim=self.sim, weights=weights, stimulus=stimulus, state=state,
-                       **self.network)
+                       duration=duration, **self.network)
         if self.sim.target == "cpp":  # building: the network in Python, code, compilation
             self.build_s = time.perf_counter() - t0 - self.sim.timings.get("run_s", 0.0)
             if out is not None:
@@ -267,23 +268,28 @@ def evaluate(p, checkpoints, eval_input, result):
 
 def run_protocol(p, checkpoints, directions):
     """Phase 4: constant input along each direction, trials from rest, with the first
-    checkpoint (the seed's initial weights; a fifth of the trials) and the last. Returns {tag:
-    (simulation output, weights, trials per direction)} (empty when only building)."""
+    checkpoint (the seed's initial weights; a fifth of the trials) and the last. One network:
+    the final trials build it, the initial ones run it again (cpp: nothing rebuilt) with their
+    input padded to as many trials and the run cut to their own. Returns {tag: (simulation
+    output, weights, trials per direction)}, initial first (empty when only building)."""
     trial_steps = p.steps(p.test_trial_duration)
+    runs = {"final": (checkpoints[-1][1], p.test_trials),
+            "initial": (checkpoints[0][1], max(1, p.test_trials // 5))}
+    n_trials = len(directions) * p.test_trials
     protocol = {}
-    for tag, (t_c, w_c), trials in (("initial", checkpoints[0], max(1, p.test_trials // 5)),
-                                    ("final", checkpoints[-1], p.test_trials)):
-        stim = p.test_amplitude * np.repeat(directions, trials, axis=0)
-        sim = Simulation(NAME + "-protocol", target=p.device,
-                         seed=p.seed * 100_003 + 90_000 + (tag == "final"),
-                         build_only=p.build_only,
-                         code_params=dict(code_sizes(p), trials=len(stim), trial=trial_steps))
-        with sim:
-            out = simulate(sim=sim, weights=w_c, stimulus=stim, stimulus_steps=trial_steps,
-                           trial_steps=trial_steps, learn=False, **frozen_parameters(p))
-        if out is not None:
-            protocol[tag] = (out, w_c, trials)
-    return protocol
+    with OneNetwork(p, NAME + "-protocol", dict(code_sizes(p), trials=n_trials, trial=trial_steps),
+                    stimulus_steps=trial_steps, trial_steps=trial_steps, learn=False,
+                    **frozen_parameters(p)) as network:
+        for tag, (weights, trials) in runs.items():
+            stim = np.zeros((n_trials, directions.shape[1]))
+            stim[:len(directions) * trials] = p.test_amplitude * np.repeat(directions, trials,
+                                                                           axis=0)
+            out = network.run(p.seed * 100_003 + 90_000 + (tag == "final"), weights, stim,
+                              duration=len(directions) * trials * trial_steps * p.dt)
+            if out is None:
+                return {}
+            protocol[tag] = (out, weights, trials)
+    return {tag: protocol[tag] for tag in ("initial", "final")}
 
 
 def measure(p, checkpoints, curves, protocol, directions, result):

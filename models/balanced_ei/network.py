@@ -214,13 +214,14 @@ def read_weights(objs, n_inputs, n_e, n_i):
 
 
 def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None,
-             trial_steps=None, **network):
+             trial_steps=None, duration=None, **network):
     """One simulation; returns spikes, weights, the end state and the Brian2 objects (None
     when only building).
 
     ``stimulus`` (samples, inputs) in 1/second, each sample held for ``stimulus_steps`` time
     steps; ``state`` {(group, var): array} continues a previous segment (None: from rest).
     With ``trial_steps``, V and r of both populations return to 0 at the start of every trial.
+    ``duration``: run this long (default: the whole stimulus).
     ``network``: the keywords of :func:`build_network` (``RULE_PARAMETERS``, ``sigma_v_exc``).
     On cpp, :func:`simulate_again` then runs the same network with other values.
     """
@@ -242,21 +243,23 @@ def simulate(*, sim, weights, stimulus, stimulus_steps=1, learn=True, state=None
     net = sim.network(*[o for k, o in objs.items()
                         if k not in ("stimulus", "arbitration", "monitors")],
                       *objs["arbitration"], *objs["monitors"].values())
-    sim.run(net, len(stimulus) * stimulus_steps * dt, namespace={"stimulus": objs["stimulus"]},
-            report="text" if len(stimulus) * stimulus_steps * float(dt / second) >= 60 else None)
+    if duration is None:
+        duration = len(stimulus) * stimulus_steps * dt
+    sim.run(net, duration, namespace={"stimulus": objs["stimulus"]},
+            report="text" if duration >= 60 * second else None)
     sim.finish()
     if sim.build_only:
         return None
     return dict(_outputs(objs, n_inputs, n_e, n_i), objects=objs)
 
 
-def simulate_again(sim, objs, *, seed, weights, stimulus, state=None):
+def simulate_again(sim, objs, *, seed, weights, stimulus, state=None, duration=None):
     """cpp: the network that :func:`simulate` built in ``sim`` (its ``objects``) run again,
-    nothing rebuilt, with ``seed`` and new weights, input (as many samples) and state.
-    Returns as :func:`simulate`."""
+    nothing rebuilt, with ``seed`` and new weights, input (as many samples) and state, for
+    ``duration`` (default: as long as before). Returns as :func:`simulate`."""
     _set_inputs(sim, objs, weights, state)
     sim.set_values(objs["stimulus"], stimulus * Hz)
-    sim.rerun(seed)
+    sim.rerun(seed, duration)
     n_inputs, n_e = weights["f"].shape
     return dict(_outputs(objs, n_inputs, n_e, weights["w_ii"].shape[0]), objects=objs)
 

@@ -362,6 +362,7 @@ class Simulation:
         self._started = False
         self._progress_started = False
         self._run_lengths = []  # cpp: the duration of every run() call, read by main.cpp
+        self._runs, self._step_s = 0, None  # run() calls, and the time step (s) they ran with
         self._lock_file = None
         self.directory: Path | None = None
 
@@ -467,7 +468,7 @@ class Simulation:
         there. On cpp the length of the run is a run argument (a new duration recompiles
         nothing).
         """
-        from brian2 import device, second
+        from brian2 import defaultclock, device, second
 
         if self.target == "cpp" and not self._started:
             self._shared_constants_as_run_args()
@@ -482,6 +483,8 @@ class Simulation:
         if self.target == "runtime" and _cython_event_loop_is_named_i():
             _refuse_code_reading_i(net)
         self._started = True
+        self._runs += 1
+        self._step_s = float(defaultclock.dt_)
         kwargs = {"namespace": {**self._noise_functions, **(namespace or {})},
                   "profile": self.profile}
         if report is not None and self.target == "cpp":
@@ -653,15 +656,17 @@ class Simulation:
               f"({self.timings['build_s']:.1f} s)", flush=True)
         if self.build_only:
             return
-        if self._run_lengths:  # read by main.cpp (see _length_as_run_arg)
-            np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
         self._run_binary()
 
-    def rerun(self, seed: int) -> None:
+    def rerun(self, seed: int, duration=None) -> None:
         """cpp, after :meth:`finish`: run the compiled project again, with ``seed`` and the
         values given to :meth:`set_values` since. Nothing is built: the network, its code and
         its monitors are those of the first run, and they read this run's results. For a
-        chain of runs of one network with new inputs and states (learning segments)."""
+        chain of runs of one network with new inputs and states (learning segments).
+
+        ``duration``: run for this long instead (a simulation of one ``run()``, in progress
+        pieces or not; arrays sized for the first run, such as a ``TimedArray``, keep their
+        size)."""
         from brian2.core.variables import VariableView
 
         from models.common import noise
@@ -673,12 +678,29 @@ class Simulation:
         for view, _ in list(self._run_args.values()):
             if isinstance(view, VariableView) and view.name == "noise_key":
                 self._set_run_arg(view, np.array([noise.key(seed)]))
+        if duration is not None:
+            self._run_lengths = self._recut(duration)
         self._run_binary()
+
+    def _recut(self, duration) -> list[float]:
+        """The run lengths (s) of this simulation's one run for another ``duration``: as many
+        pieces as the first run, on whole steps, cut as :meth:`_run_with_progress` cuts them."""
+        from brian2 import second
+
+        if self._runs != 1:
+            raise DeviceError(f"rerun for another duration needs a simulation of one run, "
+                              f"not {self._runs}")
+        total = int(round(float(duration / second) / self._step_s))
+        chunks = len(self._run_lengths)
+        ends = [total * k // chunks for k in range(chunks + 1)]
+        return [(b - a) * self._step_s for a, b in zip(ends, ends[1:])]
 
     def _run_binary(self) -> None:
         """Run the built project with the run arguments; the timings of that run."""
         from brian2 import device
 
+        if self._run_lengths:  # read by main.cpp (see _length_as_run_arg)
+            np.asarray(self._run_lengths, dtype=np.float64).tofile(self.directory / RUN_LENGTHS)
         peak_file = self.directory / PEAK_FILE
         if self.target == "cpp":
             from brian2 import prefs
