@@ -141,8 +141,9 @@ class OneNetwork:
         self.build_s = 0.0  # wall time of the first run not spent running the binary (cpp)
 
     def run(self, seed, weights, stimulus, state=None, duration=None):
-        """What :func:`simulate` returns (None when only building); ``duration``: shorter than
-        the stimulus (every run's stimulus has as many samples as the first)."""
+        """What :func:`simulate` returns (None when only building). ``duration``: run this
+        long (default: the whole stimulus; every run's stimulus has as many samples as the
+        first's)."""
         if self.objects is not None:
             return simulate_again(self.sim, self.objects, seed=seed, weights=weights,
                                   stimulus=stimulus, state=state, duration=duration)

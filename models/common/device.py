@@ -532,9 +532,9 @@ class Simulation:
         (``models.common.network_loop``). The lines are computed from the pieces' lengths at
         run time (they are run arguments).
         """
-        from brian2 import defaultclock, device, second
+        from brian2 import device, second
 
-        dt = float(defaultclock.dt_)
+        dt = self._step_s  # set by run()
         total = int(round(float(duration / second) / dt))
         if not self._progress_started:
             device.insert_code("main", "std::time_t _spikerules_t0 = std::time(nullptr);")
