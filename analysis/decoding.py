@@ -77,4 +77,3 @@ def normalised_mse(target, estimate):
     target = np.asarray(target, dtype=float)
     estimate = np.asarray(estimate, dtype=float)
     return float(np.mean(np.sum((target - estimate) ** 2, axis=1)) / np.sum(np.var(target, axis=0)))
-
