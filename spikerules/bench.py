@@ -5,7 +5,9 @@ For each benchmark the same network (size, simulated time, seed) runs on Brian2'
 NumPy loop, all in one process. Brian2's loop is timed as Brian2 times it (code generation and
 compilation excluded; the C++ build time is reported apart). ``--scaling`` repeats this over
 three to four orders of magnitude of network size (balanced-coding to N = 100,000, rdd to
-10,000 -> 2,500) and draws wall time against size on log-log axes.
+10,000 -> 2,500) and draws wall time against size on log-log axes. Each loop runs
+``--repeat`` times (default 3), NumPy and the targets taking turns, and a row gives the
+median: on a shared host one run of each can put the ratios anywhere within a factor 1.7.
 First, :func:`draw_costs` times one Gaussian draw of each generator (Brian2's ``randn`` and
 ``models.common.noise``'s ``gauss``) on each target, and NumPy's, and :func:`event_costs` one
 synaptic event (a spike reaching one synapse) on each target and in NumPy. With them each row
@@ -300,28 +302,40 @@ def _size_value(size):
     return size if np.isscalar(size) else size[0]
 
 
-def bench_point(name, size, duration, targets, *, seed=1, log=print, costs=None, **keywords):
+def bench_point(name, size, duration, targets, *, seed=1, log=print, costs=None, repeat=1,
+                **keywords):
     """Rows (one per target and one for NumPy up to its size) of one benchmark at one size;
     ``keywords`` go to both runs (the scaling's ``lowrank``); ``costs`` (:func:`unit_costs`)
-    give each row the floor of a step."""
+    give each row the floor of a step.
+
+    Each loop runs ``repeat`` times, NumPy and the targets taking turns, so that a slow spell
+    of a shared host falls on all of them alike; a row's ``loop_s`` is the median of its runs
+    (``loop_runs_s``: all of them, in order), its other values those of the first run (the
+    build, as the others reuse it)."""
     from models.common.device import peak_memory_mb
 
     spec = BENCHMARKS[name]
+    with_numpy = _size_value(size) <= spec.get("numpy_max", np.inf)
+    runs = {target: [] for target in (["numpy"] if with_numpy else []) + list(targets)}
+    for _ in range(repeat):
+        for target, outs in runs.items():
+            if target == "numpy":
+                outs.append(spec["numpy"](size, duration, seed, **keywords))
+            else:
+                out = spec["brian"](size, duration, target, seed, **keywords)
+                out.setdefault("sim_peak_memory_mb",
+                               peak_memory_mb() if target == "runtime" else None)
+                outs.append(out)
     rows = []
-    numpy = None
-    if _size_value(size) <= spec.get("numpy_max", np.inf):
-        numpy = spec["numpy"](size, duration, seed, **keywords)
-        rows.append(dict(model=name, size=size, target="numpy", simulated_s=duration,
-                         build_s=None, loop_s=numpy["loop_s"], spikes=numpy["spikes"],
-                         synaptic_events=numpy["synaptic_events"]))
-    for target in targets:
-        out = spec["brian"](size, duration, target, seed, **keywords)
-        memory = out.get("sim_peak_memory_mb", peak_memory_mb() if target == "runtime"
-                         else None)
+    for target, outs in runs.items():
+        first, loops = outs[0], [out["loop_s"] for out in outs]
         rows.append(dict(model=name, size=size, target=target, simulated_s=duration,
-                         build_s=out.get("build_s"), loop_s=out["loop_s"], spikes=out["spikes"],
-                         synaptic_events=out["synaptic_events"], peak_memory_mb=memory))
+                         build_s=first.get("build_s"), loop_s=float(np.median(loops)),
+                         loop_runs_s=loops, spikes=first["spikes"],
+                         synaptic_events=first["synaptic_events"],
+                         peak_memory_mb=first.get("sim_peak_memory_mb")))
     by_target = {r["target"]: r for r in rows}
+    numpy = by_target.get("numpy")
     steps = duration / spec["dt_s"]
     for r in rows:
         r["simulated_s_per_wall_s"] = duration / r["loop_s"]
@@ -355,13 +369,17 @@ def format_row(r):
               else "")
     floor = (f" (floor {r['floor_us']:7.2f} us, {r['step_us'] / r['floor_us']:4.1f}x)"
              if r.get("floor_us") else " " * 25)
-    return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s  {build}"
+    runs = r.get("loop_runs_s") or [r["loop_s"]]
+    spread = (f" ({min(runs):.3f}-{max(runs):.3f}, {len(runs)} runs)" if len(runs) > 1
+              else "")
+    return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s{spread}  {build}"
             f"  {r['wall_s_per_simulated_s']:8.4f} s per sim. s  step {r['step_us']:8.2f} us"
             f"{floor}  {vs_numpy}  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}{memory}")
 
 
-def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
-    """The table (and with ``scaling`` the size sweep and its plot); returns all rows."""
+def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print, repeat=1):
+    """The table (and with ``scaling`` the size sweep and its plot); returns all rows.
+    ``repeat``: runs of each loop (:func:`bench_point`)."""
     targets = list(targets or available_targets())
     log(f"targets: {', '.join(targets)}, numpy; machine: {machine()}")
     draws = draw_costs(targets, log=log)
@@ -370,14 +388,15 @@ def run_benchmarks(names, *, targets=None, scaling=False, out=None, log=print):
     rows = []
     for name in names:
         spec = BENCHMARKS[name]
-        rows += bench_point(name, spec["size"], spec["duration"], targets, log=log, costs=costs)
+        rows += bench_point(name, spec["size"], spec["duration"], targets, log=log, costs=costs,
+                            repeat=repeat)
     scaling_rows = []
     if scaling:
         for name in names:
             spec = BENCHMARKS[name]
             for size in spec["sizes"]:
                 scaling_rows += bench_point(name, size, spec["scaling_duration"], targets,
-                                            log=log, costs=costs,
+                                            log=log, costs=costs, repeat=repeat,
                                             **spec.get("scaling_keywords", {}))
     if out:
         out = Path(out)

@@ -59,6 +59,9 @@ def build_parser():
     bench.add_argument("--scaling", action="store_true",
                        help="also time each benchmark over sizes up to N = 100,000 "
                        "(balanced-coding) and 10,000 -> 2,500 (rdd)")
+    bench.add_argument("--repeat", type=int, default=3,
+                       help="runs of each loop, the targets taking turns; rows give the median "
+                       "(default: 3)")
 
     sweep = sub.add_parser("sweep", help="one model over seeds and parameter values, on Dask")
     sweep.add_argument("model")
@@ -213,7 +216,10 @@ def cmd_bench(args):
         if bad or not targets:
             raise UsageError(f"unknown target '{bad[0] if bad else args.targets}'; "
                              f"accepted: {', '.join(TARGETS)}")
-    run_benchmarks(names, targets=targets, scaling=args.scaling, out=args.out)
+    if args.repeat < 1:
+        raise UsageError("--repeat must be at least 1")
+    run_benchmarks(names, targets=targets, scaling=args.scaling, out=args.out,
+                   repeat=args.repeat)
     return 0
 
 

@@ -55,6 +55,7 @@ def assert_one_line_error(status, err, message):
     (["figures", "nope"], "unknown figure 'nope'"),
     (["bench", "nope"], "unknown benchmark 'nope'"),
     (["bench", "rdd", "--targets", "tpu"], "unknown target 'tpu'"),
+    (["bench", "rdd", "--repeat", "0"], "--repeat must be at least 1"),
     (["sweep", "nope"], "unknown model 'nope'"),
     (["sweep", "balanced-coding", "--seeds", "3-1"], "runs backwards"),
     (["sweep", "balanced-coding", "--seeds", "one"], "--seeds takes ranges"),

@@ -81,3 +81,31 @@ def test_a_step_is_set_against_its_floor_of_draws_and_synaptic_events():
              dict(generator="brian2 randn", target="cpp", ns_per_draw=30.0)]
     events = [dict(target="numpy", ns_per_event=1.5), dict(target="cpp", ns_per_event=0.5)]
     assert unit_costs(draws, events) == {"numpy": (9.0, 1.5), "cpp": (3.0, 0.5)}
+
+
+def test_each_loop_runs_repeat_times_taking_turns_and_a_row_gives_the_median(monkeypatch):
+    """With made-up loops: NumPy and the targets alternate, the median of each one's runs is
+    its loop time and the ratios are taken between medians; the first run's build stays."""
+    from spikerules import bench
+
+    calls, loops = [], {"numpy": [3.0, 9.0, 4.0], "runtime": [2.0, 2.2, 8.0],
+                        "cpp": [0.5, 0.4, 0.1]}
+
+    def run(target):
+        calls.append(target)
+        return dict(loop_s=loops[target][calls.count(target) - 1], spikes=7,
+                    synaptic_events=70, build_s=5.0 if calls.count(target) == 1 else 0.0)
+
+    spec = dict(bench.BENCHMARKS["balanced-coding"],
+                numpy=lambda size, duration, seed: run("numpy"),
+                brian=lambda size, duration, target, seed: run(target))
+    monkeypatch.setitem(bench.BENCHMARKS, "made-up", spec)
+    rows = bench.bench_point("made-up", 10, 1.0, ["runtime", "cpp"], repeat=3,
+                             log=lambda *_: None)
+    assert calls == ["numpy", "runtime", "cpp"] * 3
+    numpy_row, runtime, cpp = rows
+    assert [r["loop_s"] for r in rows] == [4.0, 2.2, 0.4]
+    assert cpp["loop_runs_s"] == [0.5, 0.4, 0.1] and cpp["build_s"] == 5.0
+    assert cpp["speedup_vs_numpy"] == pytest.approx(10.0)
+    assert cpp["speedup_vs_runtime"] == pytest.approx(5.5)
+    assert "(0.100-0.500, 3 runs)" in bench.format_row(cpp)
