@@ -372,8 +372,8 @@ def format_row(r):
     runs = r.get("loop_runs_s") or [r["loop_s"]]
     spread = (f" ({min(runs):.3f}-{max(runs):.3f}, {len(runs)} runs)" if len(runs) > 1
               else "")
-    return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s{spread}  {build}"
-            f"  {r['wall_s_per_simulated_s']:8.4f} s per sim. s  step {r['step_us']:8.2f} us"
+    return (f"{r['model']:16s} {size:>10s} {r['target']:8s} loop {r['loop_s']:8.3f} s{spread}"
+            f"  {build}  {r['wall_s_per_simulated_s']:8.4f} s per sim. s  step {r['step_us']:8.2f} us"
             f"{floor}  {vs_numpy}  {vs_runtime:15s} {r['spikes']:8d} spikes  {events}{memory}")
 
 
