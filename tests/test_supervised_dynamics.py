@@ -101,8 +101,8 @@ def test_zero_learning_rates_keep_the_weights(cache_dir):
 
 #: the limit cases below: the default network (80 neurons) with frozen weights, on Brian2's
 #: runtime with NumPy code (a C++ project of this size would be a second compilation), short:
-#: 0.1 s with K on, then 1-s autonomous tests
-FROZEN = dict(device="numpy", learn=False, duration=0.1 * second, test_duration=1 * second)
+#: 0.1 s with K on, then 0.5-s autonomous tests (errors there: 0.00015 optimal, 48 naive)
+FROZEN = dict(device="numpy", learn=False, duration=0.1 * second, test_duration=0.5 * second)
 
 
 def test_optimal_weights_track_the_system_without_learning():
