@@ -7,7 +7,7 @@ inhibitory (I) neurons see only the E neurons. Every weight learns with a local 
 (``rules/dale.py``), clipped at zero so that no synapse changes sign; at most one neuron of
 each population fires per time step. Learning balances each E neuron's excitation with
 inhibition and lowers the rates. To try another rule, pass a builder with the signature of
-``rules.dale.dale_synapses`` as ``recurrent=`` below. ``--quick`` learns 2 s instead of 50 s.
+``rules.dale.dale_synapses`` as ``recurrent=`` below. ``--quick`` learns 1 s instead of 50 s.
 """
 import sys
 
@@ -23,7 +23,7 @@ from rules.balanced import feedforward_synapses
 from rules.dale import dale_synapses
 
 # Parameters (Fig 4 of the official code)
-duration = (2 if "--quick" in sys.argv else 50) * second
+duration = (1 if "--quick" in sys.argv else 50) * second
 dt = 0.1 * ms
 n_e, n_i, n_inputs = 300, 75, 3
 rules = dict(lam=50 / second, threshold=0.5, mu=0.002, eps_f=1e-5, eps_o=1e-4,

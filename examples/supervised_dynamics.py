@@ -7,7 +7,7 @@ dx/dt = A x + c from the command c alone. While they learn, the error x - D r is
 gain K; the fast weights learn with the voltage-based rule of ``rules/balanced.py``, the slow
 ones with the current-based Hebbian rule of ``rules/supervised.py`` (pass another builder as
 ``fast_rule=`` or ``slow_rule=`` to try yours). Then K = 0 and the network runs on its own.
-``--quick`` learns for 2 s (too short to learn the oscillator) instead of 600 s.
+``--quick`` learns for 1 s (too short to learn the oscillator) instead of 600 s.
 """
 import sys
 
@@ -24,7 +24,7 @@ from rules.balanced import recurrent_synapses
 from rules.supervised import slow_synapses
 
 # Parameters (the model's defaults)
-learn_time, test_time = ((2, 0.5) if "--quick" in sys.argv else (600, 2)) * second
+learn_time, test_time = ((1, 0.5) if "--quick" in sys.argv else (600, 2)) * second
 dt, command_dt, n_neurons, A = 0.1 * ms, 1 * ms, 80, SYSTEMS["oscillator"]  # A in 1/second
 lam, mu, k_gain = 10 / second, 1e-6, 100 / second
 rules = dict(eps_fast=1e-2, beta=1.8, eps_slow=0.03 / second)
